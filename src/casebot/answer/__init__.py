@@ -1,0 +1,1 @@
+"""Answering: compose a grounded, cited answer from retrieved chunks."""

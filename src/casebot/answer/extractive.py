@@ -1,0 +1,114 @@
+"""The extractive composer: the default answer mode, no model needed.
+
+It picks the sentences that answer the question from the top chunks (by similarity of the
+question's embedding to sentence embeddings computed at index time, plus word overlap),
+and returns them verbatim, each with its citation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from casebot.answer.models import Citation, Draft
+from casebot.ingest.models import Chunk
+from casebot.retrieval.hybrid import SearchResult
+from casebot.retrieval.index import LoadedIndex
+from casebot.retrieval.lexical import tokenize
+
+CONTEXT_LABEL = "Context, not a Casey Review finding: "
+LEXICAL_WEIGHT = 0.3
+RANK_WEIGHT = 0.06
+DUPLICATE_SIMILARITY = 0.9
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    rank: int
+    position: int
+    sentence: str
+    vector: np.ndarray[Any, Any]
+    score: float
+    similarity: float
+
+
+def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list[Candidate]:
+    terms = set(tokenize(question))
+    out: list[Candidate] = []
+    k = max(len(result.hits), 1)
+    for rank, hit in enumerate(result.hits):
+        rows = index.sentence_rows(hit.chunk.chunk_id)
+        sims = rows @ result.query_vector if len(rows) else np.zeros(0)
+        for position, sentence in enumerate(hit.chunk.sentences):
+            words = set(tokenize(sentence))
+            overlap = len(terms & words) / len(terms) if terms else 0.0
+            similarity = float(sims[position]) if position < len(sims) else 0.0
+            brevity = -0.1 if len(sentence.split()) < 5 else 0.0
+            score = similarity + LEXICAL_WEIGHT * overlap + RANK_WEIGHT * (k - rank) / k + brevity
+            out.append(Candidate(hit.chunk, rank, position, sentence, rows[position], score, similarity))
+    return out
+
+
+def compose(
+    question: str,
+    result: SearchResult,
+    index: LoadedIndex,
+    max_words: int = 120,
+    max_sentences: int = 5,
+    min_similarity: float = 0.25,
+) -> Draft:
+    """Choose answer sentences; an empty draft means nothing good enough was found."""
+    ranked = sorted(_candidates(question, result, index), key=lambda c: -c.score)
+    chosen: list[Candidate] = []
+    words = 0
+    for cand in ranked:
+        if cand.similarity < min_similarity and chosen:
+            break
+        if any(float(cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
+            continue
+        size = len(cand.sentence.split())
+        if chosen and (words + size > max_words or len(chosen) >= max_sentences):
+            continue
+        chosen.append(cand)
+        words += size
+        if words >= max_words or len(chosen) >= max_sentences:
+            break
+    if not chosen:
+        return Draft((), ())
+    # Read in a natural order: chunks by their best sentence, sentences in document order.
+    best = {}
+    for cand in chosen:
+        best.setdefault(cand.chunk.chunk_id, cand.score)
+    chosen.sort(key=lambda c: (-best[c.chunk.chunk_id], c.position))
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    sentences: list[tuple[str, tuple[int, ...]]] = []
+    labelled: set[str] = set()
+    for cand in chosen:
+        cid = cand.chunk.chunk_id
+        if cid not in numbers:
+            numbers[cid] = len(numbers) + 1
+            quote = max((c for c in chosen if c.chunk.chunk_id == cid), key=lambda c: c.score).sentence
+            citations.append(citation_for(cand.chunk, numbers[cid], quote))
+        text = cand.sentence
+        if cand.chunk.kind == "context" and cid not in labelled:
+            text = CONTEXT_LABEL + text
+            labelled.add(cid)
+        sentences.append((text, (numbers[cid],)))
+    return Draft(tuple(sentences), tuple(citations))
+
+
+def citation_for(chunk: Chunk, n: int, quote: str) -> Citation:
+    return Citation(
+        n=n,
+        chunk_id=chunk.chunk_id,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        section=chunk.section,
+        page=chunk.page,
+        url=chunk.url,
+        quote=quote,
+    )

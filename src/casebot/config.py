@@ -1,0 +1,72 @@
+"""Settings: the one place casebot reads its configuration (environment prefix CASEBOT_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Every knob casebot has. Defaults run offline on one machine with no key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CASEBOT_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    knowledge_dir: Path = _REPO_ROOT / "knowledge"
+    prompts_dir: Path = _REPO_ROOT / "prompts"
+    data_dir: Path = Path(".casebot")
+
+    chroma_mode: Literal["embedded", "http"] = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8001
+
+    embedder: Literal["local", "openai"] = "local"
+    embedder_model: str = "all-MiniLM-L6-v2"
+    embedder_url: str | None = None
+    embedder_api_key: str | None = None
+
+    chunk_tokens: int = Field(default=180, ge=40, le=230)
+    chunk_overlap_sentences: int = Field(default=1, ge=0, le=3)
+
+    top_k: int = Field(default=6, ge=1, le=20)
+    candidates: int = Field(default=30, ge=5, le=100)
+    rrf_k: int = Field(default=60, ge=1)
+    gate_min_similarity: float = Field(default=0.33, ge=0.0, le=1.0)
+    gate_min_lexical_hits: int = Field(default=1, ge=0)
+    sentence_min_similarity: float = Field(default=0.25, ge=0.0, le=1.0)
+
+    answer_max_words: int = Field(default=120, ge=30, le=400)
+    answer_max_sentences: int = Field(default=5, ge=1, le=12)
+
+    mode: Literal["auto", "extractive", "llm"] = "auto"
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(default=20.0, gt=0)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 64 * 1024
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _llm_needs_url(self) -> Settings:
+        if self.mode == "llm" and not self.llm_base_url:
+            raise ValueError("CASEBOT_MODE=llm needs CASEBOT_LLM_BASE_URL")
+        if self.embedder == "openai" and not self.embedder_url:
+            raise ValueError("CASEBOT_EMBEDDER=openai needs CASEBOT_EMBEDDER_URL")
+        return self
+
+    @property
+    def index_root(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.llm_base_url is not None

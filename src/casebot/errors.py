@@ -1,0 +1,58 @@
+"""casebot's error tree. The API maps it to HTTP in one place (api/errors.py).
+
+CasebotError
+ ├── InvalidInput            (400) a request casebot cannot act on
+ ├── ConfigError             (500) settings or data files are wrong
+ │    ├── CatalogError       services.yaml failed validation
+ │    └── PromptError        a prompt file failed validation
+ ├── IndexNotReady           (503) no index has been built yet
+ ├── RetrievalUnavailable    (503) the vector store or embedder failed
+ ├── GeneratorError          (502) the model provider failed or timed out
+ └── IngestError             a document could not be loaded (reported and skipped)
+"""
+
+from __future__ import annotations
+
+
+class CasebotError(Exception):
+    """Base class for errors casebot raises on purpose."""
+
+    code = "internal_error"
+    status = 500
+
+
+class InvalidInput(CasebotError):
+    code = "invalid_input"
+    status = 400
+
+
+class ConfigError(CasebotError):
+    code = "config_error"
+    status = 500
+
+
+class CatalogError(ConfigError):
+    code = "catalog_invalid"
+
+
+class PromptError(ConfigError):
+    code = "prompt_invalid"
+
+
+class IndexNotReady(CasebotError):
+    code = "index_not_ready"
+    status = 503
+
+
+class RetrievalUnavailable(CasebotError):
+    code = "retrieval_unavailable"
+    status = 503
+
+
+class GeneratorError(CasebotError):
+    code = "generator_error"
+    status = 502
+
+
+class IngestError(CasebotError):
+    code = "ingest_error"

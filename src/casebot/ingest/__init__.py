@@ -1,0 +1,1 @@
+"""Ingestion: knowledge files in, chunks and an index out."""

@@ -1,0 +1,242 @@
+"""Loaders: one function per file type, each returning a Document or raising IngestError."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from casebot.errors import IngestError
+from casebot.ingest.models import Block, Document, Kind
+from casebot.text import normalise_space
+
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".pdf", ".html", ".htm", ".txt")
+# Data files that live beside the documents but are not documents (the services catalog).
+DATA_SUFFIXES = (".yaml", ".yml")
+
+_KIND_BY_FOLDER: dict[str, Kind] = {
+    "casey-review": "report",
+    "interim-misconduct": "report",
+    "context": "context",
+    "support": "support",
+}
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_PAGE_MARKER = re.compile(r"^<!--\s*page:\s*(\w+)\s*-->$", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+class FrontMatter(BaseModel):
+    """The front matter every Markdown knowledge file must carry (DESIGN.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3)
+    source: str = Field(min_length=3)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    published: dt.date
+    kind: Literal["report", "context", "support"]
+    sources: list[str] = Field(default_factory=list)
+
+
+def doc_id_for(path: Path, root: Path) -> str:
+    return path.relative_to(root).with_suffix("").as_posix()
+
+
+def kind_for(path: Path, root: Path) -> Kind:
+    top = path.relative_to(root).parts[0] if len(path.relative_to(root).parts) > 1 else ""
+    return _KIND_BY_FOLDER.get(top, "report")
+
+
+def load_document(path: Path, root: Path) -> Document:
+    """Load one knowledge file; IngestError names what is wrong with it."""
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}")
+    try:
+        return loader(path, root)
+    except IngestError:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise IngestError(f"could not read file: {exc}") from exc
+
+
+def parse_front_matter(text: str) -> tuple[FrontMatter, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise IngestError("missing YAML front matter (--- ... ---)")
+    try:
+        raw = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        raise IngestError(f"front matter is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise IngestError("front matter must be a mapping")
+    try:
+        meta = FrontMatter.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'front matter'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise IngestError(f"front matter invalid: {problems}") from exc
+    return meta, text[match.end() :]
+
+
+def markdown_blocks(body: str) -> list[Block]:
+    """Paragraph blocks with their heading trail (below the H1) and current page."""
+    blocks: list[Block] = []
+    trail: list[tuple[int, str]] = []
+    page: int | None = None
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = normalise_space(_COMMENT.sub(" ", " ".join(buffer)))
+        buffer.clear()
+        if text:
+            section = tuple(title for level, title in trail if level > 1)
+            blocks.append(Block(text=text, section=section, page=page))
+
+    in_code = False
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_code = not in_code
+            continue
+        marker = _PAGE_MARKER.match(stripped)
+        heading = None if in_code else _HEADING.match(stripped)
+        if marker:
+            flush()
+            value = marker.group(1).lower()
+            page = int(value) if value.isdigit() else None
+        elif heading:
+            flush()
+            level = len(heading.group(1))
+            trail = [(lvl, t) for lvl, t in trail if lvl < level]
+            trail.append((level, heading.group(2).strip()))
+        elif not stripped:
+            flush()
+        elif stripped.startswith(("- ", "* ", "+ ")) or re.match(r"^\d+[.)]\s", stripped):
+            # A list item stands as its own paragraph so it can be quoted alone.
+            flush()
+            buffer.append(re.sub(r"^([-*+]|\d+[.)])\s+", "", stripped))
+        elif stripped.startswith("|"):
+            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+                continue
+            flush()
+            buffer.append("; ".join(c for c in cells if c) + ".")
+            flush()
+        else:
+            buffer.append(stripped.lstrip("> ").replace("**", "").replace("__", ""))
+    flush()
+    return blocks
+
+
+def _load_markdown(path: Path, root: Path) -> Document:
+    meta, body = parse_front_matter(path.read_text(encoding="utf-8"))
+    blocks = markdown_blocks(body)
+    if not blocks:
+        raise IngestError("document has no text after the front matter")
+    return Document(
+        doc_id=doc_id_for(path, root),
+        path=path.relative_to(root).as_posix(),
+        title=meta.title,
+        kind=meta.kind,
+        blocks=tuple(blocks),
+        source=meta.source,
+        url=meta.url,
+        published=meta.published.isoformat(),
+    )
+
+
+def _load_pdf(path: Path, root: Path) -> Document:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = (reader.metadata.title if reader.metadata else None) or path.stem
+    except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise IngestError(f"broken PDF: {exc}") from exc
+    blocks = []
+    for number, page_text in enumerate(pages, start=1):
+        for para in re.split(r"\n\s*\n", page_text):
+            text = normalise_space(para)
+            if text:
+                blocks.append(Block(text=text, page=number))
+    if not blocks:
+        raise IngestError("PDF has no extractable text (scanned images need OCR first)")
+    return Document(
+        doc_id=doc_id_for(path, root),
+        path=path.relative_to(root).as_posix(),
+        title=str(title),
+        kind=kind_for(path, root),
+        blocks=tuple(blocks),
+    )
+
+
+def _load_html(path: Path, root: Path) -> Document:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text(encoding="utf-8", errors="replace"), "html.parser")
+    for tag in soup(["script", "style", "nav", "header", "footer", "aside", "form", "noscript"]):
+        tag.decompose()
+    main = soup.find("main") or soup.find("article") or soup.body or soup
+    h1 = main.find("h1")
+    title = (h1.get_text(" ", strip=True) if h1 else None) or (
+        soup.title.get_text(strip=True) if soup.title else path.stem
+    )
+    blocks: list[Block] = []
+    trail: list[tuple[int, str]] = []
+    for el in main.find_all(["h1", "h2", "h3", "h4", "p", "li", "td", "blockquote"]):
+        text = normalise_space(el.get_text(" ", strip=True))
+        if not text:
+            continue
+        if el.name in ("h1", "h2", "h3", "h4"):
+            level = int(el.name[1])
+            trail = [(lvl, t) for lvl, t in trail if lvl < level]
+            trail.append((level, text))
+            continue
+        if el.find_parent(["li", "td", "blockquote"]) is not None and el.name == "p":
+            continue
+        blocks.append(Block(text=text, section=tuple(t for lvl, t in trail if lvl > 1)))
+    if not blocks:
+        raise IngestError("HTML page has no main text")
+    return Document(
+        doc_id=doc_id_for(path, root),
+        path=path.relative_to(root).as_posix(),
+        title=title,
+        kind=kind_for(path, root),
+        blocks=tuple(blocks),
+    )
+
+
+def _load_text(path: Path, root: Path) -> Document:
+    text = path.read_text(encoding="utf-8")
+    paras = [normalise_space(p) for p in re.split(r"\n\s*\n", text)]
+    paras = [p for p in paras if p]
+    if not paras:
+        raise IngestError("text file is empty")
+    return Document(
+        doc_id=doc_id_for(path, root),
+        path=path.relative_to(root).as_posix(),
+        title=paras[0][:120] if len(paras) > 1 else path.stem,
+        kind=kind_for(path, root),
+        blocks=tuple(Block(text=p) for p in (paras[1:] if len(paras) > 1 else paras)),
+    )
+
+
+_LOADERS: dict[str, Callable[[Path, Path], Document]] = {
+    ".md": _load_markdown,
+    ".markdown": _load_markdown,
+    ".pdf": _load_pdf,
+    ".html": _load_html,
+    ".htm": _load_html,
+    ".txt": _load_text,
+}

@@ -1,0 +1,1 @@
+"""Retrieval: embeddings, the Chroma store, BM25, and their fusion."""

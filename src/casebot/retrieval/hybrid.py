@@ -1,0 +1,73 @@
+"""Hybrid search: dense (Chroma) and BM25 candidates fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from casebot.errors import RetrievalUnavailable
+from casebot.ingest.models import Chunk
+
+if TYPE_CHECKING:
+    from casebot.retrieval.embeddings import Embedder
+    from casebot.retrieval.index import LoadedIndex
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    chunk: Chunk
+    score: float  # fused RRF score: the ranking
+    similarity: float  # cosine similarity of query and chunk: what the gate reads
+    lexical: float  # BM25 score, 0 when BM25 did not find it
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    query_vector: np.ndarray[Any, Any]
+    hits: list[ScoredChunk]
+    dense_ok: bool = True
+
+    @property
+    def top_similarity(self) -> float:
+        return max((h.similarity for h in self.hits), default=0.0)
+
+
+def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank + 1)
+    return scores
+
+
+def search(
+    query: str,
+    index: LoadedIndex,
+    embedder: Embedder,
+    k: int = 6,
+    candidates: int = 30,
+    rrf_k: int = 60,
+) -> SearchResult:
+    """Top-k chunks for a query. If the vector store fails, BM25 alone still answers."""
+    query_vector = embedder.embed([query])[0]
+    lexical = index.lexical.query(query, candidates)
+    dense_ok = True
+    try:
+        dense = index.store.query(query_vector, candidates)
+    except RetrievalUnavailable:
+        dense, dense_ok = [], False
+    fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]], rrf_k)
+    lexical_scores = dict(lexical)
+    ranked = sorted(fused, key=lambda cid: (-fused[cid], index.position.get(cid, 0)))
+    hits = []
+    for cid in ranked:
+        if cid not in index.by_id:
+            continue
+        similarity = float(index.vectors[index.position[cid]] @ query_vector)
+        hits.append(ScoredChunk(index.by_id[cid], fused[cid], similarity, lexical_scores.get(cid, 0.0)))
+        if len(hits) == k:
+            break
+    return SearchResult(query=query, query_vector=query_vector, hits=hits, dense_ok=dense_ok)

@@ -1,0 +1,73 @@
+"""Build the pipeline's collaborators from Settings: shared by the API lifespan, CLI and evals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from casebot.answer.generator import Generator, LangChainGenerator, load_answer_prompt
+from casebot.answer.pipeline import Collaborators
+from casebot.config import Settings
+from casebot.errors import IndexNotReady, RetrievalUnavailable
+from casebot.offline import enforce_offline
+from casebot.retrieval.embeddings import Embedder, build_embedder
+from casebot.retrieval.index import LoadedIndex, load_index
+from casebot.safety.assess import RuleAssessor
+from casebot.safety.catalog import load_catalog
+from casebot.safety.exemplars import ExemplarIndex
+from casebot.safety.responses import load_safety_texts
+
+log = logging.getLogger("casebot.runtime")
+
+CATALOG_PATH = "support/services.yaml"
+
+
+def build_generator(settings: Settings) -> Generator | None:
+    if not settings.llm_base_url:
+        return None
+    prompt = load_answer_prompt(settings.prompts_dir / "answer.yaml")
+    return LangChainGenerator(
+        prompt,
+        settings.llm_base_url,
+        settings.llm_model,
+        settings.llm_api_key,
+        settings.llm_timeout_s,
+        settings.answer_max_words,
+    )
+
+
+def try_load_index(settings: Settings) -> LoadedIndex | None:
+    """The current index, or None (answers then carry signposts and say search is down)."""
+    try:
+        return load_index(settings)
+    except (IndexNotReady, RetrievalUnavailable) as exc:
+        log.warning("index not loaded: %s", exc)
+        return None
+
+
+def build_collaborators(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    index_loader: Callable[[Settings], LoadedIndex | None] = try_load_index,
+    generator: Generator | None = None,
+) -> Collaborators:
+    """Everything an answer needs. Safety data that fails validation stops start-up."""
+    enforce_offline()
+    catalog = load_catalog(settings.knowledge_dir / CATALOG_PATH)
+    texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
+    embedder = embedder or build_embedder(settings)
+    try:
+        exemplars: ExemplarIndex | None = ExemplarIndex.build(
+            settings.prompts_dir / "safety_exemplars.yaml", embedder
+        )
+    except RetrievalUnavailable as exc:
+        log.warning("safety exemplars unavailable, rules only: %s", exc)
+        exemplars = None
+    return Collaborators(
+        settings=settings,
+        assessor=RuleAssessor(catalog, texts, exemplars),
+        texts=texts,
+        embedder=embedder,
+        index=index_loader(settings),
+        generator=generator or build_generator(settings),
+    )

@@ -1,0 +1,1 @@
+"""Safety: deterministic risk assessment and signposting, decided before retrieval."""

@@ -1,0 +1,125 @@
+"""The signposting catalog (knowledge/support/services.yaml), validated on load."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from casebot.errors import CatalogError
+from casebot.safety.models import CATEGORIES, Signpost
+
+# UK numbers as people dial them: 999/112/101/111, 116 xxx, 0800/0808/0300 etc., 18000-style
+# relay prefixes, five-digit text shortcodes, and mobile text numbers.
+UK_PHONE = re.compile(
+    r"^(999|112|101|111|116 ?\d{3}|0800 ?\d{4}|18000|18001 ?\d[\d ]+|0\d(?: ?\d){8,9}|08 08 16 89 111)$"
+)
+OUT_OF_DATE_NUMBERS = ("0808 802 9999", "08457 90 90 90")
+
+
+class Service(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]+$")
+    name: str = Field(min_length=2)
+    phone: str | None = None
+    text: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https://\S+$")
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    hours: str | None = None
+    always_open: bool = False
+    for_: str = Field(alias="for", min_length=3)
+    description: str = Field(min_length=10)
+    categories: list[str] = Field(min_length=1)
+    non_police: bool
+    status: Literal["VERIFIED", "VERIFIED (secondary)"]
+    source: str = Field(min_length=5)
+    verified_on: dt.date
+
+    @field_validator("phone")
+    @classmethod
+    def _uk_phone(cls, value: str | None) -> str | None:
+        if value is not None and not UK_PHONE.match(value):
+            raise ValueError(f"not a UK phone number format: {value!r}")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(CATEGORIES))
+        if unknown:
+            raise ValueError(f"unknown categories {unknown}")
+        return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Service:
+        if not (self.phone or self.text or self.url):
+            raise ValueError("a service needs a phone number, a text route or a url")
+        for field_value in (self.phone, self.text, self.hours, self.description):
+            for bad in OUT_OF_DATE_NUMBERS:
+                if field_value and bad in field_value:
+                    raise ValueError(f"out-of-date number {bad}")
+        return self
+
+    def signpost(self) -> Signpost:
+        return Signpost(
+            id=self.id,
+            name=self.name,
+            description=self.description,
+            phone=self.phone,
+            text=self.text,
+            url=self.url,
+            hours=self.hours,
+        )
+
+
+class Catalog:
+    """Services in catalog order, with lookups by id and category."""
+
+    def __init__(self, services: list[Service]) -> None:
+        self.services = services
+        self.by_id = {s.id: s for s in services}
+
+    def for_category(self, category: str) -> list[Service]:
+        return [s for s in self.services if category in s.categories]
+
+    def missing_categories(self) -> list[str]:
+        return [c for c in CATEGORIES if not self.for_category(c)]
+
+
+REQUIRED_IDS = ("emergency-999", "silent-solution-55", "samaritans", "childline", "rape-crisis-247",
+                "national-domestic-abuse-helpline")
+
+
+def load_catalog(path: Path) -> Catalog:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(f"cannot read services catalog {path}: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("services"), list):
+        raise CatalogError(f"{path}: expected a mapping with a 'services' list")
+    services: list[Service] = []
+    problems: list[str] = []
+    for i, entry in enumerate(raw["services"]):
+        try:
+            services.append(Service.model_validate(entry))
+        except ValidationError as exc:
+            ident = entry.get("id", f"#{i}") if isinstance(entry, dict) else f"#{i}"
+            problems += [f"{ident}: {'.'.join(map(str, e['loc']))} {e['msg']}" for e in exc.errors()]
+    ids = [s.id for s in services]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        problems.append(f"duplicate ids {duplicates}")
+    catalog = Catalog(services)
+    missing = [i for i in REQUIRED_IDS if i not in catalog.by_id]
+    if missing:
+        problems.append(f"required services missing: {missing}")
+    if catalog.missing_categories():
+        problems.append(f"categories with no service: {catalog.missing_categories()}")
+    if problems:
+        raise CatalogError(f"{path} failed validation: " + "; ".join(problems))
+    return catalog

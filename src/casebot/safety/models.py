@@ -1,0 +1,56 @@
+"""What the safety engine decides about a message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Level = Literal["none", "sensitive", "urgent"]
+
+CATEGORIES: tuple[str, ...] = (
+    "immediate_danger",
+    "suicide_self_harm",
+    "child_at_risk",
+    "sexual_violence",
+    "domestic_abuse",
+    "police_perpetrated_abuse",
+    "honour_based_abuse",
+    "stalking_harassment",
+    "hate_crime",
+    "lgbt_abuse",
+    "victim_of_crime",
+    "police_complaint",
+)
+# Categories that make a message urgent when the risk is current.
+URGENT_CATEGORIES = ("immediate_danger", "suicide_self_harm")
+
+_RANK = {"none": 0, "sensitive": 1, "urgent": 2}
+
+
+def higher(a: Level, b: Level) -> Level:
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+@dataclass(frozen=True)
+class Signpost:
+    id: str
+    name: str
+    description: str
+    phone: str | None = None
+    text: str | None = None
+    url: str | None = None
+    hours: str | None = None
+
+
+@dataclass(frozen=True)
+class SafetyAssessment:
+    level: Level
+    categories: tuple[str, ...]
+    signposts: tuple[Signpost, ...]
+    message: str | None = None
+    refusal: str | None = None  # a reason when the request itself must be refused
+    cues: frozenset[str] = field(default_factory=frozenset)  # e.g. "cannot_speak", "child_speaker"
+
+    @property
+    def refused(self) -> bool:
+        return self.refusal is not None
