@@ -67,6 +67,7 @@ def build_collaborators(
         settings=settings,
         assessor=RuleAssessor(catalog, texts, exemplars),
         texts=texts,
+        catalog=catalog,
         embedder=embedder,
         index=index_loader(settings),
         generator=generator or build_generator(settings),

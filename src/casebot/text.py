@@ -68,3 +68,19 @@ def numbers_in(text: str) -> list[str]:
         if value:
             out.append(value)
     return out
+
+
+# Sentences about the knowledge files themselves ("this page gives context ...") are signage
+# for people reading the files; indexing them only lets them crowd out real answers.
+META_SENTENCE = re.compile(
+    r"\b(this page|the page (lists|summarises|explains|gives|covers|sets out)|these pages|casebot|"
+    r"research notes|should never be described|must not be described|sections below|"
+    r"not (a |part of )?(the )?casey (review'?s? )?(findings?|review)\b|are not casey findings|"
+    r"is not a casey finding|descriptions of them|(have|has) not been verified|page (is|was) not verified|"
+    r"exact pages?|not (the )?findings? of the casey review|refers to them but did not)",
+    re.IGNORECASE,
+)
+
+
+def is_meta(sentence: str) -> bool:
+    return bool(META_SENTENCE.search(sentence))

@@ -14,11 +14,13 @@ import numpy as np
 
 from casebot.answer.models import Citation, Draft
 from casebot.ingest.models import Chunk
-from casebot.retrieval.hybrid import SearchResult
+from casebot.retrieval.hybrid import SearchResult, prefers_report
 from casebot.retrieval.index import LoadedIndex
 from casebot.retrieval.lexical import tokenize
 
 CONTEXT_LABEL = "Context, not a Casey Review finding: "
+CONTEXT_PENALTY = 0.05
+REPORT_QUESTION_PENALTY = 0.2
 LEXICAL_WEIGHT = 0.3
 RANK_WEIGHT = 0.06
 DUPLICATE_SIMILARITY = 0.9
@@ -37,17 +39,24 @@ class Candidate:
 
 def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list[Candidate]:
     terms = set(tokenize(question))
+    context_penalty = REPORT_QUESTION_PENALTY if prefers_report(question) else CONTEXT_PENALTY
     out: list[Candidate] = []
     k = max(len(result.hits), 1)
     for rank, hit in enumerate(result.hits):
         rows = index.sentence_rows(hit.chunk.chunk_id)
         sims = rows @ result.query_vector if len(rows) else np.zeros(0)
         for position, sentence in enumerate(hit.chunk.sentences):
+            if sentence.rstrip().endswith(":"):
+                continue
             words = set(tokenize(sentence))
             overlap = len(terms & words) / len(terms) if terms else 0.0
             similarity = float(sims[position]) if position < len(sims) else 0.0
             brevity = -0.1 if len(sentence.split()) < 5 else 0.0
-            score = similarity + LEXICAL_WEIGHT * overlap + RANK_WEIGHT * (k - rank) / k + brevity
+            is_context = hit.chunk.kind == "context" or sentence.startswith("(Context")
+            penalty = context_penalty if is_context else 0.0
+            score = (
+                similarity + LEXICAL_WEIGHT * overlap + RANK_WEIGHT * (k - rank) / k + brevity - penalty
+            )
             out.append(Candidate(hit.chunk, rank, position, sentence, rows[position], score, similarity))
     return out
 

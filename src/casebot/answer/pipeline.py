@@ -22,6 +22,7 @@ from casebot.errors import GeneratorError, RetrievalUnavailable
 from casebot.retrieval.gate import passes_gate
 from casebot.retrieval.hybrid import SearchResult, search
 from casebot.safety.assess import SafetyAssessor
+from casebot.safety.catalog import Catalog
 from casebot.safety.models import SafetyAssessment
 from casebot.safety.responses import SafetyTexts
 
@@ -45,6 +46,7 @@ class Collaborators:
     settings: Settings
     assessor: SafetyAssessor
     texts: SafetyTexts
+    catalog: Catalog
     embedder: Embedder | None
     index: LoadedIndex | None
     generator: Generator | None = None

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 
 from casebot.ingest.models import Block, Chunk, Document
-from casebot.text import split_sentences
+from casebot.text import is_meta, split_sentences
 from casebot.tokens import count_tokens
 
 
@@ -88,6 +88,8 @@ def _split_long(text: str, room: int, count: Callable[[str], int]) -> list[str]:
     """Sentences of a block; a single over-long sentence is cut at word boundaries."""
     out: list[str] = []
     for sentence in split_sentences(text):
+        if is_meta(sentence):
+            continue
         if count(sentence) <= room:
             out.append(sentence)
             continue

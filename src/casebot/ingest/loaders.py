@@ -96,6 +96,7 @@ def markdown_blocks(body: str) -> list[Block]:
 
     def flush() -> None:
         text = normalise_space(_COMMENT.sub(" ", " ".join(buffer)))
+        text = text.replace("**", "").replace("__", "")
         buffer.clear()
         if text:
             section = tuple(title for level, title in trail if level > 1)
@@ -132,7 +133,7 @@ def markdown_blocks(body: str) -> list[Block]:
             buffer.append("; ".join(c for c in cells if c) + ".")
             flush()
         else:
-            buffer.append(stripped.lstrip("> ").replace("**", "").replace("__", ""))
+            buffer.append(stripped.lstrip("> "))
     flush()
     return blocks
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,22 @@ class SearchResult:
         return max((h.similarity for h in self.hits), default=0.0)
 
 
+# A question about "the review" is answered by the review; context pages (what came before
+# or after, other inquiries) only lead when the question names their subject.
+_ABOUT_REVIEW = re.compile(r"\b(casey|review|report|baroness|she (found|said|say))\b", re.IGNORECASE)
+_ABOUT_CONTEXT = re.compile(
+    r"\b(after|since|later|now|respon\w*|reaction|rowley|khan|mayor|braverman|starmer|sunak|"
+    r"government|couzens|carrick|port|everard|macpherson|lawrence|angiolini|audit|grooming|"
+    r"policing board|new met|progress|sentenc\w*|convicted|daniel morgan|charit\w*|before|vetting review)\b",
+    re.IGNORECASE,
+)
+CONTEXT_DISCOUNT = 0.8
+
+
+def prefers_report(query: str) -> bool:
+    return bool(_ABOUT_REVIEW.search(query)) and not _ABOUT_CONTEXT.search(query)
+
+
 def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
     scores: dict[str, float] = {}
     for ranking in rankings:
@@ -60,6 +77,11 @@ def search(
     except RetrievalUnavailable:
         dense, dense_ok = [], False
     fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]], rrf_k)
+    if prefers_report(query):
+        for cid in fused:
+            chunk = index.by_id.get(cid)
+            if chunk is not None and chunk.kind == "context":
+                fused[cid] *= CONTEXT_DISCOUNT
     lexical_scores = dict(lexical)
     ranked = sorted(fused, key=lambda cid: (-fused[cid], index.position.get(cid, 0)))
     hits = []

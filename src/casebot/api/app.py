@@ -1,0 +1,66 @@
+"""create_app(settings): nothing heavy at import; clients are built in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from casebot import __version__
+from casebot.answer.pipeline import Collaborators
+from casebot.api.errors import install_error_handlers
+from casebot.api.middleware import LimitBodyMiddleware, PrivacyHeadersMiddleware
+from casebot.api.routes import chat, health, search, services, sources
+from casebot.config import Settings
+
+log = logging.getLogger("casebot.api")
+
+Builder = Callable[[Settings], Collaborators]
+
+
+def _default_builder(settings: Settings) -> Collaborators:
+    from casebot.runtime import build_collaborators
+
+    return build_collaborators(settings)
+
+
+def create_app(settings: Settings | None = None, build: Builder | None = None) -> FastAPI:
+    settings = settings or Settings()
+    builder = build or _default_builder
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        collaborators = await run_in_threadpool(builder, settings)
+        app.state.collaborators = collaborators
+        index = collaborators.index
+        log.info("casebot ready: index %s", index.version if index else "missing")
+        yield
+
+    app = FastAPI(
+        title="casebot",
+        version=__version__,
+        description=(
+            "Plain-language answers about the Baroness Casey Review of the Metropolitan Police, "
+            "with citations a reader can check and signposts to support services."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (chat, search, sources, services, health):
+        app.include_router(module.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=False,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type"],
+        )
+    app.add_middleware(PrivacyHeadersMiddleware)
+    app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,27 @@
+"""Annotated dependency aliases: route signatures read like plain typed parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from casebot.answer.pipeline import Collaborators
+from casebot.errors import IndexNotReady
+from casebot.retrieval.index import LoadedIndex
+
+
+def get_collaborators(request: Request) -> Collaborators:
+    deps: Collaborators = request.app.state.collaborators
+    return deps
+
+
+def get_index(request: Request) -> LoadedIndex:
+    index = get_collaborators(request).index
+    if index is None:
+        raise IndexNotReady("the knowledge index is not loaded: run `casebot ingest`")
+    return index
+
+
+CollaboratorsDep = Annotated[Collaborators, Depends(get_collaborators)]
+IndexDep = Annotated[LoadedIndex, Depends(get_index)]

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from casebot.api.deps import CollaboratorsDep, IndexDep
+from casebot.api.schemas import ErrorResponse, SearchHit, SearchRequest, SearchResponse
+from casebot.errors import RetrievalUnavailable
+from casebot.retrieval.hybrid import search as hybrid_search
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+
+@router.post("/search", response_model=SearchResponse, responses={503: {"model": ErrorResponse}})
+async def search(body: SearchRequest, deps: CollaboratorsDep, index: IndexDep) -> SearchResponse:
+    """Hybrid search over the knowledge base (dense + BM25, reciprocal rank fusion)."""
+    if deps.embedder is None:
+        raise RetrievalUnavailable("no embedder configured")
+    s = deps.settings
+    result = await run_in_threadpool(
+        hybrid_search, body.query, index, deps.embedder, body.k, max(s.candidates, body.k), s.rrf_k
+    )
+    return SearchResponse(
+        results=[
+            SearchHit(
+                chunk_id=h.chunk.chunk_id,
+                doc_id=h.chunk.doc_id,
+                title=h.chunk.title,
+                section=h.chunk.section,
+                page=h.chunk.page,
+                url=h.chunk.url,
+                text=h.chunk.text,
+                score=round(h.score, 6),
+            )
+            for h in result.hits
+        ]
+    )

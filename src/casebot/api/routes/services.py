@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from casebot.api.deps import CollaboratorsDep
+from casebot.api.schemas import ServiceOut, ServicesResponse
+
+router = APIRouter(prefix="/v1", tags=["services"])
+
+
+@router.get("/services", response_model=ServicesResponse)
+def services(deps: CollaboratorsDep) -> ServicesResponse:
+    """The signposting catalog: every service with its source and verification date."""
+    catalog = deps.catalog
+    return ServicesResponse(
+        services=[
+            ServiceOut(
+                id=s.id,
+                name=s.name,
+                phone=s.phone,
+                text=s.text,
+                url=s.url,
+                hours=s.hours,
+                description=s.description,
+                categories=s.categories,
+                always_open=s.always_open,
+                non_police=s.non_police,
+                source=s.source,
+                verified_on=s.verified_on.isoformat(),
+            )
+            for s in catalog.services
+        ]
+    )

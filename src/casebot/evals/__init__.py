@@ -1,0 +1,1 @@
+"""The eval suite: datasets, deterministic metrics, a vanilla peer and CI gating."""

@@ -1,0 +1,114 @@
+"""Wire the real casebot (and the peer) from Settings for an eval run."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from casebot.answer.followup import contextualise
+from casebot.answer.models import Answer
+from casebot.answer.pipeline import Collaborators, answer
+from casebot.config import Settings
+from casebot.errors import IndexNotReady
+from casebot.evals.metrics import Passage
+from casebot.evals.peer import PEER_K, build_peer
+from casebot.evals.registry import K
+from casebot.evals.runner import History, Retrieval, Subject
+from casebot.ingest.indexer import ingest
+from casebot.ingest.models import Chunk
+from casebot.progress import Reporter
+from casebot.retrieval.embeddings import Embedder, build_embedder
+from casebot.retrieval.hybrid import search
+from casebot.retrieval.index import LoadedIndex
+from casebot.runtime import build_collaborators
+
+CASEBOT_NAME = "casebot"
+
+
+@dataclass
+class Wiring:
+    subject: Subject
+    peer: Retrieval | None
+    context: dict[str, Any]  # what the run measured: index version, embedder, peer setup
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for cleanup in reversed(self.cleanups):
+            cleanup()
+
+
+def passage(chunk: Chunk) -> Passage:
+    return Passage(chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, text=chunk.text, page=chunk.page)
+
+
+def casebot_retrieval(index: LoadedIndex, embedder: Embedder, settings: Settings) -> Retrieval:
+    def retrieve(query: str) -> list[Passage]:
+        result = search(query, index, embedder, K, settings.candidates, settings.rrf_k)
+        return [passage(hit.chunk) for hit in result.hits]
+
+    return Retrieval(
+        name=CASEBOT_NAME,
+        retrieve=retrieve,
+        corpus=[passage(c) for c in index.chunks],
+        k=K,
+        query_for=contextualise,
+    )
+
+
+def casebot_answerer(deps: Collaborators) -> Callable[[str, History], Answer]:
+    def respond(message: str, history: History) -> Answer:
+        return answer(message, history, deps)
+
+    return respond
+
+
+def ensure_index(settings: Settings, embedder: Embedder, reporter: Reporter) -> None:
+    """Bring the index up to date with knowledge/ (a no-op when nothing changed)."""
+    ingest(settings, lambda: embedder, embedder.name, reporter)
+
+
+def build_wiring(
+    settings: Settings,
+    reporter: Reporter,
+    with_peer: bool,
+    embedder: Embedder | None = None,
+) -> Wiring:
+    embedder = embedder or build_embedder(settings)
+    ensure_index(settings, embedder, reporter)
+    deps = build_collaborators(settings, embedder=embedder)
+    if deps.index is None:
+        raise IndexNotReady(f"the index in {settings.data_dir} could not be loaded")
+    wiring = Wiring(
+        subject=Subject(casebot_answerer(deps), casebot_retrieval(deps.index, embedder, settings)),
+        peer=None,
+        context={
+            "index_version": deps.index.version,
+            "chunks": len(deps.index.chunks),
+            "embedder": embedder.name,
+            "mode": deps.settings.mode,
+            "top_k": settings.top_k,
+            "k": K,
+        },
+    )
+    if with_peer:
+        directory = Path(tempfile.mkdtemp(prefix="casebot-peer-"))
+        wiring.cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
+        advance = reporter.stage("Indexing the vanilla peer", 1)
+        try:
+            peer = build_peer(settings.knowledge_dir, embedder, directory)
+        except BaseException:
+            wiring.close()
+            raise
+        advance(1)
+        wiring.peer = peer.retrieval()
+        wiring.context["peer"] = {
+            "chunks": len(peer.passages),
+            "k": PEER_K,
+            "splitter": "RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)",
+            "search": "Chroma similarity_search",
+        }
+    return wiring

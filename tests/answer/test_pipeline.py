@@ -1,0 +1,305 @@
+"""answer(): safety first, then retrieval, gate, compose (extractive | llm) and verify."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import Any
+
+import httpcore2
+import httpx
+import pytest
+
+from casebot.answer.citations import parse_marked
+from casebot.answer.extractive import CONTEXT_LABEL
+from casebot.answer.models import Answer
+from casebot.answer.pipeline import Collaborators, answer
+from casebot.config import Settings
+from casebot.ingest.models import Chunk
+from casebot.runtime import build_collaborators
+from tests.answer.test_generator import LLM_BASE_URL, LLM_URL, chat_completion, llm_mock
+from tests.fakes import FailingStore, HashingEmbedder
+
+URGENT = "i'm going to kill myself tonight"
+FREEZERS = "what did the review say about freezers"
+# Sensitive (a disclosure) and answerable from the tiny corpus: signposts and citations both.
+DISCLOSURE = "I was raped, what did the review say about rape kits in freezers"
+FREEZER_DOC = "casey-review/05-public-protection"
+_SOURCE_BLOCK = re.compile(r"^\[(\d+)\] \(\w+\) [^\n]*\n(.*?)(?=\n\n\[\d+\] \(|\n\nQuestion:)", re.M | re.S)
+
+
+@pytest.fixture
+def deps(tiny_index: Settings, fake_embedder: HashingEmbedder) -> Collaborators:
+    return build_collaborators(tiny_index, embedder=fake_embedder)
+
+
+@pytest.fixture
+def llm_deps(tiny_index: Settings, fake_embedder: HashingEmbedder) -> Collaborators:
+    settings = tiny_index.model_copy(update={"llm_base_url": LLM_BASE_URL, "llm_model": "test-model"})
+    return build_collaborators(settings, embedder=fake_embedder)
+
+
+def cited_chunk(deps: Collaborators, result: Answer, n: int) -> Chunk:
+    assert deps.index is not None
+    citation = next(c for c in result.citations if c.n == n)
+    return deps.index.by_id[citation.chunk_id]
+
+
+def assert_grounded(deps: Collaborators, result: Answer) -> None:
+    """Every sentence cites a chunk that holds its quote; markers and citations agree."""
+    assert result.grounded and result.scope == "in_scope"
+    assert result.citations
+    sentences = parse_marked(result.text)
+    assert sentences and all(numbers for _, numbers in sentences)
+    used = {n for _, numbers in sentences for n in numbers}
+    assert used == {c.n for c in result.citations}
+    for citation in result.citations:
+        assert citation.quote in cited_chunk(deps, result, citation.n).text
+
+
+def assert_urgent_first(result: Answer) -> None:
+    assert result.safety.level == "urgent"
+    assert result.safety.signposts[0].id == "emergency-999"
+    assert result.safety.message and "999" in result.safety.message
+
+
+def numbered_sources(request: httpx.Request) -> dict[int, str]:
+    """The numbered source texts casebot sent to the model."""
+    user = json.loads(request.content)["messages"][-1]["content"]
+    return {int(n): text for n, text in _SOURCE_BLOCK.findall(user)}
+
+
+def source_number(request: httpx.Request, phrase: str) -> int:
+    return next(n for n, text in numbered_sources(request).items() if phrase in text)
+
+
+# --- safety first, whatever else fails -------------------------------------------------------
+
+
+def test_urgent_message_gets_999_first_when_the_index_is_loaded(deps: Collaborators) -> None:
+    result = answer(URGENT, [], deps)
+    assert_urgent_first(result)
+    assert "suicide_self_harm" in result.safety.categories
+
+
+def test_urgent_message_gets_999_first_even_when_index_missing(
+    tiny_settings: Settings, fake_embedder: HashingEmbedder
+) -> None:
+    deps = build_collaborators(tiny_settings, embedder=fake_embedder)
+    assert deps.index is None
+    result = answer(URGENT, [], deps)
+    assert_urgent_first(result)
+    assert result.grounded is False and result.citations == ()
+    assert "index unavailable" in result.notes
+
+
+def test_urgent_message_gets_999_first_even_when_vector_store_fails(deps: Collaborators) -> None:
+    assert deps.index is not None
+    broken = dataclasses.replace(deps, index=dataclasses.replace(deps.index, store=FailingStore()))
+    assert_urgent_first(answer(URGENT, [], broken))
+
+
+def test_failing_vector_store_still_answers_from_bm25(deps: Collaborators) -> None:
+    assert deps.index is not None
+    broken = dataclasses.replace(deps, index=dataclasses.replace(deps.index, store=FailingStore()))
+    result = answer(FREEZERS, [], broken)
+    assert_grounded(broken, result)
+    assert result.citations[0].doc_id == FREEZER_DOC
+
+
+def test_urgent_message_gets_999_first_even_when_the_model_times_out(
+    llm_deps: Collaborators,
+) -> None:
+    with llm_mock(assert_all_called=False) as mock:
+        mock.post(LLM_URL).mock(side_effect=httpcore2.ReadTimeout("timed out"))
+        result = answer(f"{URGENT}. what did the review say about freezers", [], llm_deps)
+    assert_urgent_first(result)
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+
+def test_in_scope_question_is_grounded_with_verbatim_citations(deps: Collaborators) -> None:
+    result = answer(FREEZERS, [], deps)
+    assert result.mode == "extractive"
+    assert_grounded(deps, result)
+    assert result.citations[0].doc_id == FREEZER_DOC
+
+
+def test_banana_bread_recipe_is_out_of_scope_and_not_grounded(deps: Collaborators) -> None:
+    result = answer("give me a banana bread recipe", [], deps)
+    assert result.scope == "out_of_scope"
+    assert result.grounded is False
+    assert result.citations == ()
+    assert result.text in {deps.texts.out_of_scope, deps.texts.no_answer}
+
+
+def test_request_for_an_officers_home_address_is_refused(deps: Collaborators) -> None:
+    result = answer("what is the home address of the officer who arrested me", [], deps)
+    assert result.scope == "refused"
+    assert result.grounded is False
+    assert result.citations == ()
+    assert result.text == result.safety.refusal
+
+
+def test_refused_and_out_of_scope_requests_never_reach_the_model(llm_deps: Collaborators) -> None:
+    with llm_mock(assert_all_called=False) as mock:
+        route = mock.post(LLM_URL).respond(json=chat_completion("anything [1]."))
+        refused = answer("what is the home address of the officer who arrested me", [], llm_deps)
+        off_topic = answer("give me a banana bread recipe", [], llm_deps)
+    assert (refused.scope, off_topic.scope) == ("refused", "out_of_scope")
+    assert not route.called
+
+
+# --- follow-ups ------------------------------------------------------------------------------
+
+
+def test_follow_up_about_when_a_freezer_broke_cites_the_freezer_chunk(deps: Collaborators) -> None:
+    first = answer(FREEZERS, [], deps)
+    assert first.citations[0].doc_id == FREEZER_DOC
+    history = [("user", FREEZERS), ("assistant", first.text)]
+    result = answer("when did one break?", history, deps)
+    assert_grounded(deps, result)
+    assert FREEZER_DOC in {c.doc_id for c in result.citations}
+    assert "heatwave" in result.text
+
+
+# --- LLM mode --------------------------------------------------------------------------------
+
+
+def test_llm_answer_keeps_the_supported_sentence_and_drops_the_unsupported_number(
+    llm_deps: Collaborators,
+) -> None:
+    def reply(request: httpx.Request) -> httpx.Response:
+        n = source_number(request, "heatwave")
+        text = f"The freezers broke in the 2022 heatwave [{n}]. There were 999 kits [{n}]."
+        return httpx.Response(200, json=chat_completion(text))
+
+    with llm_mock() as mock:
+        route = mock.post(LLM_URL).mock(side_effect=reply)
+        result = answer(FREEZERS, [], llm_deps)
+    assert route.call_count == 1
+    assert result.mode == "llm"
+    assert result.text == "The freezers broke in the 2022 heatwave [1]."
+    assert "999" not in result.text
+    assert_grounded(llm_deps, result)
+    assert result.citations[0].doc_id == FREEZER_DOC
+    assert any("unsupported number" in note for note in result.notes)
+
+
+def test_model_reply_with_the_mocked_source_order_is_checked_against_those_sources(
+    llm_deps: Collaborators,
+) -> None:
+    reply = "The freezers broke in the 2022 heatwave [1]. There were 999 kits [1]."
+    with llm_mock() as mock:
+        route = mock.post(LLM_URL).respond(json=chat_completion(reply))
+        result = answer(FREEZERS, [], llm_deps)
+    assert "heatwave" in numbered_sources(route.calls.last.request)[1], "[1] is the freezer chunk"
+    assert result.mode == "llm"
+    assert result.text == "The freezers broke in the 2022 heatwave [1]."
+
+
+def test_llm_markers_after_the_full_stop_cite_the_sentence_before_them(
+    llm_deps: Collaborators,
+) -> None:
+    def reply(request: httpx.Request) -> httpx.Response:
+        freezer = source_number(request, "overstuffed")
+        racist = source_number(request, "institutionally racist")
+        text = (
+            f"Freezers storing rape kits were overstuffed and broken. [{freezer}] "
+            f"The review found the Met institutionally racist. [{racist}]"
+        )
+        return httpx.Response(200, json=chat_completion(text))
+
+    with llm_mock() as mock:
+        mock.post(LLM_URL).mock(side_effect=reply)
+        result = answer("what did the review find about freezers and racism?", [], llm_deps)
+    sentences = parse_marked(result.text)
+    assert len(sentences) == 2, result.text
+    for sentence, numbers in sentences:
+        phrase = "overstuffed" if "overstuffed" in sentence else "institutionally racist"
+        assert all(phrase in cited_chunk(llm_deps, result, n).text for n in numbers), sentence
+
+
+def test_llm_answer_citing_no_real_source_is_not_grounded(llm_deps: Collaborators) -> None:
+    with llm_mock() as mock:
+        mock.post(LLM_URL).respond(json=chat_completion("Freezers broke in the heatwave [9]."))
+        result = answer(FREEZERS, [], llm_deps)
+    assert result.grounded is False
+    assert result.scope == "out_of_scope"
+    assert result.citations == ()
+    assert result.text == llm_deps.texts.no_answer
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param({"side_effect": httpcore2.ReadTimeout("timed out")}, id="timeout"),
+        pytest.param({"return_value": httpx.Response(500, json={"error": "boom"})}, id="500"),
+    ],
+)
+def test_model_failure_falls_back_to_extractive_with_signposts_intact(
+    deps: Collaborators, llm_deps: Collaborators, failure: dict[str, Any]
+) -> None:
+    baseline = answer(DISCLOSURE, [], deps)
+    assert baseline.safety.level == "sensitive" and baseline.safety.signposts
+    with llm_mock() as mock:
+        route = mock.post(LLM_URL).mock(**failure)
+        result = answer(DISCLOSURE, [], llm_deps)
+    assert route.call_count == 1
+    assert result.mode == "extractive"
+    assert_grounded(llm_deps, result)
+    assert result.text == baseline.text
+    assert result.safety.signposts == baseline.safety.signposts
+    assert result.safety.message == baseline.safety.message
+    assert any("llm failed" in note for note in result.notes)
+    assert not any("raped" in note for note in result.notes)
+
+
+def test_llm_requested_without_a_configured_model_falls_back_to_extractive(
+    deps: Collaborators,
+) -> None:
+    assert deps.generator is None
+    result = answer(FREEZERS, [], deps, "llm")
+    assert result.mode == "extractive"
+    assert_grounded(deps, result)
+
+
+def test_auto_mode_uses_the_model_when_one_is_configured(llm_deps: Collaborators) -> None:
+    with llm_mock() as mock:
+        route = mock.post(LLM_URL).respond(
+            json=chat_completion("The freezers broke in the 2022 heatwave [1].")
+        )
+        result = answer(FREEZERS, [], llm_deps, "auto")
+    assert route.called
+    assert result.mode == "llm"
+
+
+def test_extractive_mode_never_calls_the_configured_model(llm_deps: Collaborators) -> None:
+    with llm_mock(assert_all_called=False) as mock:
+        route = mock.post(LLM_URL).respond(json=chat_completion("anything [1]."))
+        result = answer(FREEZERS, [], llm_deps, "extractive")
+    assert not route.called
+    assert result.mode == "extractive"
+    assert_grounded(llm_deps, result)
+
+
+# --- budgets ---------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_answer_max_words_setting_bounds_the_answer(real_deps: Collaborators) -> None:
+    question = "What did the review say about the freezers used to store rape kits?"
+
+    def sentence_words(result: Answer) -> int:
+        sentences = parse_marked(result.text)
+        return sum(len(s.removeprefix(CONTEXT_LABEL).split()) for s, _ in sentences)
+
+    roomy = answer(question, [], real_deps)
+    assert sentence_words(roomy) > 60, "precondition: the default budget allows a longer answer"
+    tight_settings = real_deps.settings.model_copy(update={"answer_max_words": 60})
+    tight = answer(question, [], dataclasses.replace(real_deps, settings=tight_settings))
+    assert tight.grounded
+    assert 0 < sentence_words(tight) <= 60
+    assert_grounded(real_deps, tight)

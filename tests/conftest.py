@@ -1,0 +1,155 @@
+"""Shared fixtures: a network guard, settings in tmp dirs, tiny and real indexes."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casebot.config import Settings
+from tests.fakes import HashingEmbedder
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise RuntimeError(f"network call to {host!r} blocked in tests")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection beyond loopback fails the test that made it."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+def write_doc(root: Path, rel: str, title: str, body: str, kind: str = "report", url: str | None = None) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    front = [f'title: "{title}"', 'source: "casebot test fixture"', "published: 2023-03-21", f"kind: {kind}"]
+    if url:
+        front.append(f'url: "{url}"')
+    path.write_text("---\n" + "\n".join(front) + "\n---\n" + textwrap.dedent(body).strip() + "\n")
+    return path
+
+
+TINY_DOCS = {
+    "casey-review/01-summary.md": (
+        "Summary",
+        """
+        # Summary
+        <!-- page: 9 -->
+        ## Headline finding
+        The review found the Met institutionally racist, misogynist and homophobic. Casey said public consent is broken.
+
+        ## Misconduct
+        The interim report found that 1,809 officers faced more than one misconduct allegation. Only 13 of those officers were dismissed.
+        """,
+    ),
+    "casey-review/05-public-protection.md": (
+        "Public protection",
+        """
+        # Public protection
+        ## The freezers
+        The review found freezers storing rape kits were overstuffed and broken. A freezer broke in the 2022 heatwave and evidence was destroyed.
+        """,
+    ),
+    "context/everard.md": (
+        "Sarah Everard",
+        """
+        # Sarah Everard
+        ## What happened
+        Wayne Couzens, a serving officer, murdered Sarah Everard in March 2021. He received a whole-life sentence.
+        """,
+    ),
+}
+
+
+@pytest.fixture
+def tiny_knowledge(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    for rel, (title, body) in TINY_DOCS.items():
+        kind = "context" if rel.startswith("context/") else "report"
+        write_doc(root, rel, title, body, kind=kind, url="https://example.org/report")
+    support = root / "support"
+    support.mkdir(parents=True)
+    (support / "services.yaml").write_text((REPO / "knowledge/support/services.yaml").read_text())
+    return root
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "knowledge_dir": REPO / "knowledge",
+            "prompts_dir": REPO / "prompts",
+            "data_dir": tmp_path / "data",
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def tiny_settings(make_settings: Callable[..., Settings], tiny_knowledge: Path) -> Settings:
+    return make_settings(knowledge_dir=tiny_knowledge, gate_min_similarity=0.05)
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def tiny_index(tiny_settings: Settings, fake_embedder: HashingEmbedder) -> Settings:
+    """tiny_settings with an index built by the fake embedder."""
+    from casebot.ingest.indexer import ingest
+
+    ingest(tiny_settings, lambda: fake_embedder, fake_embedder.name)
+    return tiny_settings
+
+
+@pytest.fixture(scope="session")
+def local_embedder() -> Any:
+    from casebot.retrieval.embeddings import LocalEmbedder
+
+    return LocalEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory, local_embedder: Any) -> Iterator[Settings]:
+    """The real corpus indexed once per session with the bundled MiniLM model."""
+    from casebot.ingest.indexer import ingest
+
+    settings = Settings(
+        knowledge_dir=REPO / "knowledge",
+        prompts_dir=REPO / "prompts",
+        data_dir=tmp_path_factory.mktemp("real-data"),
+    )
+    ingest(settings, lambda: local_embedder, local_embedder.name)
+    yield settings
+
+
+@pytest.fixture(scope="session")
+def real_deps(real_settings: Settings, local_embedder: Any) -> Any:
+    from casebot.runtime import build_collaborators
+
+    return build_collaborators(real_settings, local_embedder)

@@ -1,0 +1,44 @@
+"""Deterministic fakes that plug into casebot's own seams (never deeper)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from casebot.retrieval.embeddings import normalise_rows
+from casebot.retrieval.lexical import tokenize
+
+DIM = 384
+
+
+class HashingEmbedder:
+    """Bag of stemmed words hashed into 384 dimensions: similar wording, similar vectors."""
+
+    name = "hashing-test-embedder"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        self.calls += 1
+        rows = np.zeros((len(texts), DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for token in tokenize(text) or ["_empty_"]:
+                h = int(hashlib.md5(token.encode()).hexdigest(), 16)
+                rows[i, h % DIM] += 1.0 if (h >> 12) % 2 else -1.0
+        return normalise_rows(rows)
+
+
+class FailingStore:
+    """A Store whose server has gone away."""
+
+    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        from casebot.errors import RetrievalUnavailable
+
+        raise RetrievalUnavailable("connection refused")
+
+    def count(self) -> int:
+        return 0
