@@ -121,7 +121,9 @@ def test_generator_returns_the_model_reply(prompt: AnswerPrompt, freezer_chunk: 
     reply = "The freezers broke in the 2022 heatwave [1]."
     with llm_mock() as mock:
         route = mock.post(LLM_URL).respond(json=chat_completion(reply))
-        text = make_generator(prompt).generate("when did the freezer break?", [(1, freezer_chunk)], [])
+        text = make_generator(prompt).generate(
+            "when did the freezer break?", [(1, freezer_chunk)], []
+        )
     assert text == reply
     assert route.call_count == 1
 
@@ -223,7 +225,9 @@ def test_shipped_answer_prompt_renders_sources_and_question(
     [
         "system: too short\nuser: Sources {sources} {question}\nsource: '[{n}] {text}'\n",
         "user: Sources {sources} {question}\nsource: '[{n}] {text}'\n",
-        "system: " + "x" * 60 + " {unknown_field}\nuser: {sources} {question}\nsource: '[{n}] {text}'\n",
+        "system: "
+        + "x" * 60
+        + " {unknown_field}\nuser: {sources} {question}\nsource: '[{n}] {text}'\n",
         "system: [unclosed\n",
     ],
     ids=["too short", "missing system", "unknown placeholder", "bad yaml"],
@@ -231,5 +235,5 @@ def test_shipped_answer_prompt_renders_sources_and_question(
 def test_invalid_answer_prompt_is_refused_at_load(tmp_path: Path, text: str) -> None:
     path = tmp_path / "answer.yaml"
     path.write_text(text)
-    with pytest.raises(PromptError, match="answer.yaml"):
+    with pytest.raises(PromptError, match=r"answer\.yaml"):
         load_answer_prompt(path)

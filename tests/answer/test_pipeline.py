@@ -26,7 +26,9 @@ FREEZERS = "what did the review say about freezers"
 # Sensitive (a disclosure) and answerable from the tiny corpus: signposts and citations both.
 DISCLOSURE = "I was raped, what did the review say about rape kits in freezers"
 FREEZER_DOC = "casey-review/05-public-protection"
-_SOURCE_BLOCK = re.compile(r"^\[(\d+)\] \(\w+\) [^\n]*\n(.*?)(?=\n\n\[\d+\] \(|\n\nQuestion:)", re.M | re.S)
+_SOURCE_BLOCK = re.compile(
+    r"^\[(\d+)\] \(\w+\) [^\n]*\n(.*?)(?=\n\n\[\d+\] \(|\n\nQuestion:)", re.M | re.S
+)
 
 
 @pytest.fixture
@@ -36,7 +38,9 @@ def deps(tiny_index: Settings, fake_embedder: HashingEmbedder) -> Collaborators:
 
 @pytest.fixture
 def llm_deps(tiny_index: Settings, fake_embedder: HashingEmbedder) -> Collaborators:
-    settings = tiny_index.model_copy(update={"llm_base_url": LLM_BASE_URL, "llm_model": "test-model"})
+    settings = tiny_index.model_copy(
+        update={"llm_base_url": LLM_BASE_URL, "llm_model": "test-model"}
+    )
     return build_collaborators(settings, embedder=fake_embedder)
 
 

@@ -1,4 +1,4 @@
-"""API-only fixtures: the real app (lifespan included) over tiny, missing, failing and real indexes."""
+"""API-only fixtures: the real app (lifespan runs) over tiny, missing, failing and real indexes."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ def client_with_failing_store(
     def build(settings: Settings) -> Collaborators:
         deps = build_collaborators(settings, embedder=fake_embedder)
         assert deps.index is not None
-        return dataclasses.replace(deps, index=dataclasses.replace(deps.index, store=FailingStore()))
+        return dataclasses.replace(
+            deps, index=dataclasses.replace(deps.index, store=FailingStore())
+        )
 
     return open_client(tiny_index, build)
 

@@ -119,7 +119,12 @@ def assert_citations_verifiable(client: TestClient, body: dict[str, Any]) -> Non
 
 @pytest.mark.parametrize(
     "message",
-    [FREEZERS, URGENT, "give me a banana bread recipe", "what is the home address of the officer who arrested me"],
+    [
+        FREEZERS,
+        URGENT,
+        "give me a banana bread recipe",
+        "what is the home address of the officer who arrested me",
+    ],
 )
 def test_every_kind_of_chat_answer_has_exactly_the_contract_keys_and_types(
     client: TestClient, message: str
@@ -158,13 +163,19 @@ def test_every_citation_quote_appears_verbatim_in_the_cited_chunk(
 
 
 def test_answer_id_is_new_for_every_answer(client: TestClient) -> None:
-    ids = {client.post("/v1/chat", json={"message": FREEZERS}).json()["answer_id"] for _ in range(3)}
+    ids = {
+        client.post("/v1/chat", json={"message": FREEZERS}).json()["answer_id"] for _ in range(3)
+    }
     assert len(ids) == 3
 
 
 def test_history_within_limits_is_accepted(client: TestClient) -> None:
-    history = [{"role": "user" if i % 2 == 0 else "assistant", "content": "freezers"} for i in range(20)]
-    response = client.post("/v1/chat", json={"message": "x" * 2000, "history": history, "mode": "auto"})
+    history = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": "freezers"} for i in range(20)
+    ]
+    response = client.post(
+        "/v1/chat", json={"message": "x" * 2000, "history": history, "mode": "auto"}
+    )
     assert response.status_code == 200
     assert_chat_contract(response.json())
 
@@ -336,7 +347,7 @@ def test_services_lists_every_catalog_service_with_source_and_verified_on(
         assert service["name"] == entry["name"]
         assert service["phone"] == entry.get("phone")
         assert set(service["categories"]) == set(entry["categories"])
-        assert SIGNPOST_KEYS <= set(service)
+        assert set(service) >= SIGNPOST_KEYS
 
 
 def test_services_are_listed_even_without_an_index(client_without_index: TestClient) -> None:
@@ -365,7 +376,9 @@ def test_search_ranks_the_chunk_that_matches_first(client: TestClient) -> None:
 
 @pytest.mark.parametrize("k", [0, 21])
 def test_search_k_outside_1_to_20_is_422(client: TestClient, k: int) -> None:
-    assert_error(client.post("/v1/search", json={"query": "freezers", "k": k}), 422, "validation_error")
+    assert_error(
+        client.post("/v1/search", json={"query": "freezers", "k": k}), 422, "validation_error"
+    )
 
 
 def test_search_is_503_without_an_index(client_without_index: TestClient) -> None:
@@ -535,7 +548,8 @@ def test_urgent_message_on_the_real_corpus_gets_999_first(real_client: TestClien
 
 @pytest.mark.slow
 def test_real_corpus_search_results_come_from_the_index(real_client: TestClient) -> None:
-    results = real_client.post("/v1/search", json={"query": "rape kit freezers", "k": 5}).json()["results"]
+    response = real_client.post("/v1/search", json={"query": "rape kit freezers", "k": 5})
+    results = response.json()["results"]
     assert len(results) == 5
     assert any(hit["doc_id"] == "casey-review/05-public-protection" for hit in results)
     for hit in results:

@@ -28,6 +28,7 @@ def retrieval_metrics(records: Sequence[CaseRecord], system: str) -> dict[str, V
     scores = [r.retrieval[system] for r in records if system in r.retrieval]
     return {
         f"evidence_recall_at_{K}": _mean_of([s.recall for s in scores]),
+        f"evidence_entry_recall_at_{K}": _mean_of([s.entry_recall for s in scores]),
         "evidence_mrr": _mean_of([s.reciprocal_rank for s in scores]),
         f"evidence_ndcg_at_{K}": _mean_of([s.ndcg for s in scores]),
     }

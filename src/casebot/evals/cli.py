@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -200,11 +201,11 @@ def _peer_cell(v: Verdict) -> str:
 
 
 def verdict_table(verdicts: Sequence[Verdict], peer_k: int | None) -> Table:
-    table = Table(title="casebot eval")
-    table.add_column("metric")
-    for name in ("value", "baseline", f"peer (k={peer_k}) margin" if peer_k else "peer", "floor"):
-        table.add_column(name, justify="right")
-    table.add_column("status")
+    table = Table(title="casebot eval", box=box.SIMPLE_HEAD)
+    table.add_column("metric", no_wrap=True)
+    for name in ("value", "baseline", f"peer k={peer_k} (margin)" if peer_k else "peer", "floor"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
     for v in verdicts:
         frac = BY_NAME[v.name].fraction
         style = "red" if v.failed else ("green" if v.status == "pass" else "dim")

@@ -88,12 +88,13 @@ def _metrics_table(metrics: Sequence[Mapping[str, Any]]) -> str:
             f'<td class="num">{fmt(m["value"], frac)}</td><td class="num">{m["n"]}</td>'
             f'<td class="num">{fmt(m["baseline"], frac)}</td>'
             f'<td class="num">{fmt(m["peer"], frac)}</td>'
+            f'<td class="num">{fmt(m["margin"], frac)}</td>'
             f'<td class="num">{fmt(m["floor"], frac)}</td>'
             f'<td class="{_status_class(m["status"])}">{escape(m["status"])}</td></tr>'
         )
     return (
         "<table><tr><th>metric</th><th>value</th><th>n</th><th>baseline</th><th>peer</th>"
-        "<th>floor</th><th>status</th></tr>" + "".join(rows) + "</table>"
+        "<th>margin</th><th>floor</th><th>status</th></tr>" + "".join(rows) + "</table>"
     )
 
 

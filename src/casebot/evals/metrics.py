@@ -26,7 +26,8 @@ class Passage:
 
 @dataclass(frozen=True)
 class RetrievalScore:
-    recall: float
+    recall: float  # 1.0 when a top-k chunk is relevant (matches any evidence entry), else 0.0
+    entry_recall: float  # share of the evidence entries some top-k chunk matches
     reciprocal_rank: float
     ndcg: float
     retrieved: tuple[str, ...]  # chunk ids, best first
@@ -61,23 +62,24 @@ def score_retrieval(
     relevant_in_corpus: int,
     use_page: bool = True,
 ) -> RetrievalScore:
-    """Recall@k over evidence entries; MRR@k and binary nDCG@k over relevant chunks.
+    """Recall@k, MRR@k and binary nDCG@k, with relevance decided by the evidence entries.
 
-    Recall counts evidence entries (the facts a reader needs), so it does not depend on how
-    the corpus was chunked. nDCG's ideal ranking puts every relevant chunk of the corpus
-    first, capped at k.
+    A chunk is relevant when it matches any entry (entries are alternatives: the same fact
+    may be stated in the report and in a context document), so recall@k is whether a
+    relevant chunk made the top k. entry_recall is stricter: the share of entries matched.
+    nDCG's ideal ranking puts every relevant chunk of the corpus first, capped at k.
     """
     top = list(ranked)[:k]
     hits = [evidence_hits(p, evidence, use_page) for p in top]
     found = frozenset().union(*hits) if hits else frozenset()
-    recall = len(found) / len(evidence) if evidence else 0.0
     first = next((rank for rank, h in enumerate(hits, start=1) if h), None)
     reciprocal_rank = 1.0 / first if first else 0.0
     dcg = sum(1.0 / math.log2(rank + 1) for rank, h in enumerate(hits, start=1) if h)
     ideal_n = min(k, max(relevant_in_corpus, sum(1 for h in hits if h)))
     idcg = sum(1.0 / math.log2(rank + 1) for rank in range(1, ideal_n + 1))
     return RetrievalScore(
-        recall=recall,
+        recall=1.0 if first else 0.0,
+        entry_recall=len(found) / len(evidence) if evidence else 0.0,
         reciprocal_rank=reciprocal_rank,
         ndcg=dcg / idcg if idcg else 0.0,
         retrieved=tuple(p.chunk_id for p in top),

@@ -24,7 +24,10 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("key_fact_coverage", "higher", True, True, False,
                "mean share of must_include facts stated, over in-scope cases"),
     MetricSpec(f"evidence_recall_at_{K}", "higher", True, True, True,
-               f"share of evidence entries matched by a top-{K} chunk"),
+               f"share of questions with a relevant chunk (one matching any evidence entry) "
+               f"in the top {K}"),
+    MetricSpec(f"evidence_entry_recall_at_{K}", "higher", True, True, True,
+               f"mean share of a question's evidence entries matched by its top-{K} chunks"),
     MetricSpec("evidence_mrr", "higher", True, True, True,
                "mean reciprocal rank of the first relevant chunk"),
     MetricSpec(f"evidence_ndcg_at_{K}", "higher", True, True, True,

@@ -45,6 +45,7 @@ def build_report(
             {
                 **asdict(v),
                 "status": v.status,
+                "margin": v.value - v.peer if v.value is not None and v.peer is not None else None,
                 "better": BY_NAME[v.name].better,
                 "fraction": BY_NAME[v.name].fraction,
                 "description": BY_NAME[v.name].description,
@@ -96,14 +97,15 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "",
         "## Metrics",
         "",
-        "| metric | value | n | baseline | peer | floor | status |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| metric | value | n | baseline | peer | margin | floor | status |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in report["metrics"]:
         frac = m["fraction"]
         lines.append(
             f"| {m['name']} | {fmt(m['value'], frac)} | {m['n']} | {fmt(m['baseline'], frac)} "
-            f"| {fmt(m['peer'], frac)} | {fmt(m['floor'], frac)} | {m['status']} |"
+            f"| {fmt(m['peer'], frac)} | {fmt(m['margin'], frac)} | {fmt(m['floor'], frac)} "
+            f"| {m['status']} |"
         )
     lines += [
         "",
@@ -148,7 +150,9 @@ def write_junit(path: Path, verdicts: Sequence[Verdict], duration_s: float) -> N
         elif v.failed:
             reasons = []
             if v.below_floor:
-                reasons.append(f"value {v.value:.4f} beyond floor {v.floor}")
+                lower = BY_NAME[v.name].better == "lower"
+                side = "above the ceiling" if lower else "below the floor"
+                reasons.append(f"value {v.value:.4f} is {side} {v.floor}")
             if v.regressed:
                 reasons.append(f"value {v.value:.4f} regressed from baseline {v.baseline:.4f}")
             ET.SubElement(case, "failure", message="; ".join(reasons))

@@ -263,11 +263,13 @@ def _score_expectations(
                 ranked, evidence, system.k, ctx.relevant_count(system, evidence), system.use_page
             )
         own = record.retrieval[ctx.subject.retrieval.name]
-        k = ctx.subject.retrieval.k
-        for i in own.missed:
-            reachable = ctx.relevant_count(ctx.subject.retrieval, (evidence[i],)) > 0
-            suffix = "" if reachable else " (no chunk in the index matches it)"
-            record.problems.append(f"evidence not in top {k}: {_describe(evidence[i])}{suffix}")
+        if not own.recall:
+            wanted = "; ".join(_describe(e) for e in evidence)
+            k = ctx.subject.retrieval.k
+            record.problems.append(f"no relevant chunk in the top {k}: {wanted}")
+        for entry in evidence:
+            if not ctx.relevant_count(ctx.subject.retrieval, (entry,)):
+                record.problems.append(f"dataset: no chunk in the index matches {_describe(entry)}")
     _score_safety(record)
     if ctx.judge is not None and expect.scope == "in_scope" and record.scope == "in_scope":
         _judge(ctx, ctx.judge, record, message)

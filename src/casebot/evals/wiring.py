@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from casebot.answer.followup import contextualise
 from casebot.answer.models import Answer
-from casebot.answer.pipeline import Collaborators, answer
+from casebot.answer.pipeline import Collaborators, answer, resolve_mode
 from casebot.config import Settings
 from casebot.errors import IndexNotReady
 from casebot.evals.metrics import Passage
@@ -21,7 +21,7 @@ from casebot.evals.runner import History, Retrieval, Subject
 from casebot.ingest.indexer import ingest
 from casebot.ingest.models import Chunk
 from casebot.progress import Reporter
-from casebot.retrieval.embeddings import Embedder, build_embedder
+from casebot.retrieval.embeddings import Embedder, Vectors, build_embedder
 from casebot.retrieval.hybrid import search
 from casebot.retrieval.index import LoadedIndex
 from casebot.runtime import build_collaborators
@@ -39,6 +39,26 @@ class Wiring:
     def close(self) -> None:
         for cleanup in reversed(self.cleanups):
             cleanup()
+
+
+class QueryCache:
+    """Embeds each single query once: both retrievers under test ask for the same questions.
+
+    Only the eval's retrieval scoring goes through it; answers use the bare embedder so
+    their latency is what production pays.
+    """
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._cache: dict[str, Vectors] = {}
+        self.name = embedder.name
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if len(texts) != 1:
+            return self._embedder.embed(texts)
+        if texts[0] not in self._cache:
+            self._cache[texts[0]] = self._embedder.embed(texts)
+        return self._cache[texts[0]]
 
 
 def passage(chunk: Chunk) -> Passage:
@@ -82,14 +102,15 @@ def build_wiring(
     deps = build_collaborators(settings, embedder=embedder)
     if deps.index is None:
         raise IndexNotReady(f"the index in {settings.data_dir} could not be loaded")
+    queries = QueryCache(embedder)
     wiring = Wiring(
-        subject=Subject(casebot_answerer(deps), casebot_retrieval(deps.index, embedder, settings)),
+        subject=Subject(casebot_answerer(deps), casebot_retrieval(deps.index, queries, settings)),
         peer=None,
         context={
             "index_version": deps.index.version,
             "chunks": len(deps.index.chunks),
             "embedder": embedder.name,
-            "mode": deps.settings.mode,
+            "mode": resolve_mode(None, deps),
             "top_k": settings.top_k,
             "k": K,
         },
@@ -99,7 +120,7 @@ def build_wiring(
         wiring.cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
         advance = reporter.stage("Indexing the vanilla peer", 1)
         try:
-            peer = build_peer(settings.knowledge_dir, embedder, directory)
+            peer = build_peer(settings.knowledge_dir, queries, directory)
         except BaseException:
             wiring.close()
             raise

@@ -31,6 +31,9 @@ _PAGE_MARKER = re.compile(r"^<!--\s*page:\s*(\w+)\s*-->$", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
+FRONT_MATTER_KINDS = ("report", "context", "support")
+
+
 class FrontMatter(BaseModel):
     """The front matter every Markdown knowledge file must carry (DESIGN.md)."""
 

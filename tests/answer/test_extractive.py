@@ -1,0 +1,152 @@
+"""The extractive composer: verbatim sentences from the retrieved chunks, each with its [n]."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from casebot.answer.extractive import CONTEXT_LABEL, compose
+from casebot.answer.models import Draft
+from casebot.config import Settings
+from casebot.retrieval.hybrid import SearchResult, search
+from casebot.retrieval.index import LoadedIndex, load_index
+from casebot.text import split_sentences
+from tests.fakes import HashingEmbedder
+
+Compose = Callable[..., Draft]
+# A question touching every tiny document, so a generous budget picks many sentences.
+BROAD = "officers dismissed misconduct allegation freezers broke heatwave racist"
+QUESTIONS = [
+    BROAD,
+    "what did the review say about freezers",
+    "What did the review find about misconduct and public consent?",
+    "What happened to Sarah Everard?",
+]
+
+
+@pytest.fixture
+def index(tiny_index: Settings) -> LoadedIndex:
+    return load_index(tiny_index)
+
+
+@pytest.fixture
+def draft_for(index: LoadedIndex, fake_embedder: HashingEmbedder) -> Compose:
+    def run(
+        question: str, max_words: int = 120, max_sentences: int = 5, min_similarity: float = 0.0
+    ) -> Draft:
+        result = search(question, index, fake_embedder, k=6)
+        return compose(question, result, index, max_words, max_sentences, min_similarity)
+
+    return run
+
+
+def words(draft: Draft) -> int:
+    return sum(len(sentence.removeprefix(CONTEXT_LABEL).split()) for sentence, _ in draft.sentences)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_each_draft_sentence_ends_with_its_citation_marker(
+    draft_for: Compose, question: str
+) -> None:
+    draft = draft_for(question)
+    assert draft.sentences
+    rendered = split_sentences(draft.text)
+    assert len(rendered) == len(draft.sentences)
+    for text, (_, numbers) in zip(rendered, draft.sentences, strict=True):
+        assert len(numbers) == 1
+        assert re.search(rf" \[{numbers[0]}\][.!?]$", text), text
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_citations_are_numbered_in_order_of_first_use(draft_for: Compose, question: str) -> None:
+    draft = draft_for(question)
+    first_use = list(dict.fromkeys(n for _, numbers in draft.sentences for n in numbers))
+    assert first_use == list(range(1, len(draft.citations) + 1))
+    assert [c.n for c in draft.citations] == first_use
+    assert len({c.chunk_id for c in draft.citations}) == len(draft.citations)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_sentences_and_quotes_are_verbatim_from_the_cited_chunk(
+    draft_for: Compose, index: LoadedIndex, question: str
+) -> None:
+    draft = draft_for(question)
+    by_n = {c.n: index.by_id[c.chunk_id] for c in draft.citations}
+    for sentence, (n,) in draft.sentences:
+        chunk = by_n[n]
+        assert sentence.removeprefix(CONTEXT_LABEL) in chunk.sentences
+    for citation in draft.citations:
+        chunk = index.by_id[citation.chunk_id]
+        assert citation.quote in chunk.sentences
+        assert citation.quote in {
+            s.removeprefix(CONTEXT_LABEL) for s, ns in draft.sentences if citation.n in ns
+        }
+        assert (citation.doc_id, citation.title, citation.section, citation.page, citation.url) == (
+            chunk.doc_id,
+            chunk.title,
+            chunk.section,
+            chunk.page,
+            chunk.url,
+        )
+
+
+@pytest.mark.parametrize("max_words", [15, 25, 40])
+def test_max_words_is_respected(draft_for: Compose, max_words: int) -> None:
+    assert words(draft_for(BROAD, max_words=120)) > 40, "precondition: the budget must bind"
+    draft = draft_for(BROAD, max_words=max_words)
+    assert draft.sentences
+    assert words(draft) <= max_words
+
+
+def test_a_larger_word_budget_never_gives_a_shorter_answer(draft_for: Compose) -> None:
+    sizes = [words(draft_for(BROAD, max_words=budget)) for budget in (15, 25, 40, 120)]
+    assert sizes == sorted(sizes)
+    assert sizes[0] < sizes[-1]
+
+
+@pytest.mark.parametrize("max_sentences", [1, 2, 3])
+def test_max_sentences_is_respected(draft_for: Compose, max_sentences: int) -> None:
+    assert len(draft_for(BROAD, max_sentences=max_sentences).sentences) == max_sentences
+
+
+def test_context_sentence_is_labelled_not_attributed_to_casey(
+    draft_for: Compose, index: LoadedIndex
+) -> None:
+    draft = draft_for("What happened to Sarah Everard?", min_similarity=0.25)
+    kinds = {c.n: index.by_id[c.chunk_id].kind for c in draft.citations}
+    assert "context" in kinds.values()
+    labelled_chunks = []
+    for sentence, (n,) in draft.sentences:
+        if kinds[n] == "context" and n not in labelled_chunks:
+            assert sentence.startswith(CONTEXT_LABEL), sentence
+            labelled_chunks.append(n)
+        else:
+            assert not sentence.startswith(CONTEXT_LABEL), sentence
+
+
+def test_report_sentences_are_never_labelled_as_context(
+    draft_for: Compose, index: LoadedIndex
+) -> None:
+    draft = draft_for("what did the review say about freezers")
+    kinds = {c.n: index.by_id[c.chunk_id].kind for c in draft.citations}
+    for sentence, (n,) in draft.sentences:
+        if kinds[n] == "report":
+            assert not sentence.startswith(CONTEXT_LABEL)
+
+
+def test_nothing_retrieved_gives_an_empty_draft(
+    index: LoadedIndex, fake_embedder: HashingEmbedder
+) -> None:
+    result = search("freezers", index, fake_embedder)
+    empty = SearchResult(query=result.query, query_vector=result.query_vector, hits=[])
+    draft = compose("freezers", empty, index)
+    assert draft.sentences == () and draft.citations == ()
+    assert draft.text == ""
+
+
+def test_freezer_question_answers_from_the_freezer_chunk(draft_for: Compose) -> None:
+    draft = draft_for("what did the review say about freezers", min_similarity=0.25)
+    assert draft.citations[0].doc_id == "casey-review/05-public-protection"
+    assert "freezer" in draft.sentences[0][0].lower()

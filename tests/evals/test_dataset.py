@@ -1,0 +1,111 @@
+"""Datasets: validated on load, kind read from the cases, errors in one readable line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from casebot.evals.dataset import (
+    ConversationCase,
+    DatasetError,
+    Evidence,
+    QaCase,
+    SafetyCase,
+    load_dataset,
+)
+from tests.conftest import REPO
+from tests.evals.conftest import write_datasets
+
+
+def _write(tmp_path: Path, text: str, name: str = "data.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def test_each_kind_is_recognised_from_its_cases(tmp_path: Path) -> None:
+    paths = write_datasets(tmp_path)
+    qa = load_dataset(paths["qa"])
+    conversations = load_dataset(paths["conversations"])
+    safety = load_dataset(paths["safety"])
+    assert (qa.kind, conversations.kind, safety.kind) == ("qa", "conversations", "safety")
+    assert all(isinstance(c, QaCase) for c in qa.cases) and len(qa) == 5
+    assert isinstance(conversations.cases[0], ConversationCase)
+    assert [t.user for t in conversations.cases[0].turns][1] == "and in the heatwave?"
+    assert isinstance(safety.cases[0], SafetyCase) and safety.cases[0].level == "urgent"
+
+
+def test_a_fact_written_as_a_plain_string_is_one_alternative(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+        version: 1
+        cases:
+          - id: a
+            question: "q"
+            must_include: ['heatwave', ['1,?809', 'eighteen hundred']]
+        """,
+    )
+    case = load_dataset(path).cases[0]
+    assert case.must_include == [["heatwave"], ["1,?809", "eighteen hundred"]]
+    assert case.scope == "in_scope" and case.safety_level == "none"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("  - id: a\n    question: q\n    must_include: [['(unclosed']]\n", "bad regex"),
+        ("  - id: a\n    question: q\n    evidence: [{regex: '[z-a]'}]\n", "bad regex"),
+        ("  - id: a\n    question: q\n    evidence: [{}]\n", "needs doc_id, regex or page"),
+        ("  - id: a\n    question: q\n    scope: maybe\n", "case a: scope"),
+        ("  - id: a\n    question: q\n    must_inlcude: [['x']]\n", "must_inlcude"),
+        ("  - id: a\n    question: q\n  - id: a\n    question: r\n", "duplicate case id 'a'"),
+        ("  - id: s\n    message: m\n    level: panic\n", "case s: level"),
+        ("  - {id: c, turns: []}\n", "case c: turns"),
+        ("  - {id: x, text: hello}\n", "cannot tell the dataset kind"),
+    ],
+)
+def test_invalid_cases_are_rejected_naming_the_case_and_field(
+    tmp_path: Path, body: str, expected: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("version: 1\ncases:\n" + body)
+    with pytest.raises(DatasetError) as err:
+        load_dataset(path)
+    message = str(err.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_unreadable_files_raise_dataset_error(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="cannot read dataset"):
+        load_dataset(tmp_path / "missing.yaml")
+    broken = _write(tmp_path, "cases: [unclosed\n", "broken.yaml")
+    with pytest.raises(DatasetError, match=r"not valid YAML \(line \d+\)"):
+        load_dataset(broken)
+    empty = _write(tmp_path, "version: 1\ncases: []\n", "empty.yaml")
+    with pytest.raises(DatasetError, match="non-empty `cases`"):
+        load_dataset(empty)
+
+
+def test_evidence_requires_every_given_field() -> None:
+    entry = Evidence(doc_id="casey-review/01-summary", regex="1,809", page=12)
+    text = "The interim report found that 1,809 officers..."
+    assert entry.matches("casey-review/01-summary", text, 12)
+    assert not entry.matches("casey-review/01-summary", text, 9)
+    assert not entry.matches("context/everard", text, 12)
+    assert not entry.matches("casey-review/01-summary", "no figure here", 12)
+    # The peer's chunks cross pages, so it may ask for page to be ignored.
+    assert entry.matches("casey-review/01-summary", text, None, use_page=False)
+
+
+def test_evidence_regex_is_case_insensitive() -> None:
+    assert Evidence(regex="Headline Finding").matches("any", "the headline finding was", None)
+
+
+def test_the_shipped_datasets_load() -> None:
+    for name in ("qa", "conversations", "safety"):
+        dataset = load_dataset(REPO / "evals" / "datasets" / f"{name}.yaml")
+        assert dataset.kind == name and len(dataset) > 0

@@ -1,0 +1,166 @@
+"""The runner on a small real index (Chroma in tmp, fake embedder) with injected collaborators."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from casebot.answer.models import Answer, Citation
+from casebot.evals.aggregate import by_tag, retrieval_metrics, subject_metrics
+from casebot.evals.dataset import Dataset, load_datasets
+from casebot.evals.metrics import Passage
+from casebot.evals.peer import PEER_K
+from casebot.evals.records import CaseRecord
+from casebot.evals.runner import History, Retrieval, Subject, run
+from casebot.evals.wiring import Wiring
+from casebot.safety.models import SafetyAssessment, Signpost
+from tests.evals.conftest import worst_first
+
+
+@pytest.fixture(scope="module")
+def loaded(datasets: dict[str, Path]) -> list[Dataset]:
+    return load_datasets([datasets["qa"], datasets["conversations"], datasets["safety"]])
+
+
+@pytest.fixture(scope="module")
+def records(wired: Wiring, loaded: list[Dataset]) -> list[CaseRecord]:
+    return run(loaded, wired.subject, wired.peer)
+
+
+def test_every_case_and_turn_yields_one_record(records: list[CaseRecord]) -> None:
+    ids = [r.case_id for r in records]
+    assert ids == ["t-001", "t-002", "t-003", "t-004", "t-005", "c-001#1", "c-001#2",
+                   "s-urgent", "s-none"]
+    assert {r.kind for r in records} == {"qa", "conversations", "safety"}
+
+
+def test_both_systems_are_scored_on_cases_with_evidence_at_their_own_depth(
+    records: list[CaseRecord],
+) -> None:
+    with_evidence = [r for r in records if r.case_id not in ("t-005", "s-urgent", "s-none")]
+    for record in with_evidence:
+        assert set(record.retrieval) == {"casebot", "peer"}
+        assert 0 < len(record.retrieval["casebot"].retrieved) <= 5
+        assert 0 < len(record.retrieval["peer"].retrieved) <= PEER_K
+    assert all(not r.retrieval for r in records if r.case_id in ("t-005", "s-urgent"))
+
+
+def test_metrics_agree_with_the_records(records: list[CaseRecord]) -> None:
+    values = subject_metrics(records, "casebot")
+    scored = [r for r in records if r.expected_scope is not None]
+    right_scope = sum(r.scope == r.expected_scope for r in scored) / len(scored)
+    assert values["scope_accuracy"].value == pytest.approx(right_scope)
+    coverage = [r.coverage for r in records if r.coverage is not None]
+    assert values["key_fact_coverage"].value == pytest.approx(sum(coverage) / len(coverage))
+    assert values["key_fact_coverage"].n == 6  # 4 in-scope qa cases with facts + 2 turns
+    hits = [r.retrieval["casebot"].recall for r in records if r.retrieval]
+    assert values["evidence_recall_at_5"].value == pytest.approx(sum(hits) / len(hits))
+    assert values["urgent_recall"].n == 1
+    assert values["false_urgent_rate"].n == 8  # 5 qa cases, 2 turns, 1 safety case
+    assert set(retrieval_metrics(records, "peer")) == {
+        "evidence_recall_at_5", "evidence_entry_recall_at_5", "evidence_mrr", "evidence_ndcg_at_5"
+    }
+
+
+def test_a_degraded_retriever_scores_lower_than_the_real_one(
+    wired: Wiring, loaded: list[Dataset], records: list[CaseRecord]
+) -> None:
+    degraded = dataclasses.replace(wired.subject, retrieval=worst_first(wired.subject.retrieval))
+    worse = run(loaded, degraded, None)
+    good = subject_metrics(records, "casebot")["evidence_recall_at_5"].value
+    bad = subject_metrics(worse, "casebot")["evidence_recall_at_5"].value
+    assert good is not None and bad is not None
+    assert good >= 0.8 and bad < good
+    problems = [p for r in worse for p in r.problems]
+    assert any(p.startswith("no relevant chunk in the top 5") for p in problems)
+
+
+def test_conversation_turns_get_the_history_and_casebot_retrieves_with_context(
+    wired: Wiring, loaded: list[Dataset]
+) -> None:
+    seen: list[tuple[str, list[tuple[str, str]]]] = []
+    queries: dict[str, list[str]] = {"casebot": [], "peer": []}
+
+    def answerer(message: str, history: History) -> Answer:
+        seen.append((message, list(history)))
+        return wired.subject.answer(message, history)
+
+    def spy(system: Retrieval) -> Retrieval:
+        def retrieve(query: str) -> Sequence[Passage]:
+            queries[system.name].append(query)
+            return system.retrieve(query)
+
+        return dataclasses.replace(system, retrieve=retrieve)
+
+    assert wired.peer is not None
+    conversations = [d for d in loaded if d.kind == "conversations"]
+    run(conversations, Subject(answerer, spy(wired.subject.retrieval)), spy(wired.peer))
+    (first, first_history), (second, second_history) = seen
+    assert first_history == []
+    assert second_history[0] == ("user", first)
+    assert second_history[1][0] == "assistant" and second_history[1][1]
+    # casebot resolves the follow-up with the earlier question; the vanilla peer does not.
+    assert queries["casebot"][1] == f"{first} {second}"
+    assert queries["peer"][1] == second
+
+
+def _answer(text: str, citations: tuple[Citation, ...]) -> Answer:
+    safety = SafetyAssessment("none", (), (Signpost("emergency-999", "999", "d"),))
+    return Answer("id", text, citations, safety, "in_scope", True, "extractive")
+
+
+def test_citation_and_number_checks_use_the_index_chunks(
+    wired: Wiring, loaded: list[Dataset]
+) -> None:
+    chunk = next(p for p in wired.subject.retrieval.corpus if "1,809" in p.text)
+
+    def invent(message: str, history: History) -> Answer:
+        good = Citation(1, chunk.chunk_id, chunk.doc_id, "t", None, chunk.page, None, "1,809")
+        bogus = Citation(2, chunk.chunk_id, chunk.doc_id, "t", None, 999, None, "made up")
+        return _answer("1,809 officers [1], 2,500 cases [2].", (good, bogus))
+
+    qa = [d for d in loaded if d.kind == "qa"]
+    records = run(qa, Subject(invent, wired.subject.retrieval))
+    problems = records[0].problems
+    assert f"[2] page 999 is not a page of {chunk.doc_id}" in problems
+    assert "[2] quote is not verbatim in its chunk" in problems
+    assert "number 2500 is not in a cited chunk" in problems
+    values = subject_metrics(records, "casebot")
+    assert values["citation_validity"].value == 0.0
+    assert values["number_faithfulness"].value == 0.0
+
+
+def test_latency_is_measured_with_the_injected_clock(
+    wired: Wiring, loaded: list[Dataset]
+) -> None:
+    ticks = itertools.count(step=0.004)  # every reading 4 ms after the last
+    qa = [d for d in loaded if d.kind == "qa"]
+    records = run(qa, dataclasses.replace(wired.subject), clock=lambda: next(ticks))
+    assert [round(r.latency_ms, 6) for r in records] == [4.0] * len(records)
+    assert subject_metrics(records, "casebot")["latency_p95_ms"].value == pytest.approx(4.0)
+
+
+def test_evidence_no_chunk_can_match_is_flagged_as_a_dataset_problem(
+    wired: Wiring, tmp_path: Path
+) -> None:
+    path = tmp_path / "qa.yaml"
+    path.write_text(
+        "version: 1\ncases:\n  - id: typo\n    question: what happened to the freezers\n"
+        "    evidence: [{doc_id: casey-review/05-public-protection, regex: 'freezzer'}]\n"
+    )
+    records = run(load_datasets([path]), wired.subject, None)
+    assert any(p.startswith("dataset: no chunk in the index matches") for p in records[0].problems)
+
+
+def test_tags_break_down_coverage_and_recall(records: list[CaseRecord]) -> None:
+    rows = {row.tag: row for row in by_tag(records, "casebot", "peer")}
+    assert rows["figures"].cases == 2
+    figures = [r for r in records if "figures" in r.tags]
+    assert rows["figures"].recall == pytest.approx(
+        sum(r.retrieval["casebot"].recall for r in figures) / 2
+    )
+    assert rows["direct"].coverage is None  # a safety case has no facts to cover

@@ -1,0 +1,59 @@
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from casebot.errors import CatalogError
+from casebot.safety.catalog import OUT_OF_DATE_NUMBERS, load_catalog
+from casebot.safety.models import CATEGORIES
+from tests.conftest import REPO
+
+CATALOG = REPO / "knowledge/support/services.yaml"
+
+
+def test_shipped_catalog_validates_and_covers_every_category() -> None:
+    catalog = load_catalog(CATALOG)
+    for category in CATEGORIES:
+        assert catalog.for_category(category), category
+    assert catalog.by_id["emergency-999"].phone == "999"
+    assert all(s.source and s.verified_on for s in catalog.services)
+
+
+def _write(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(CATALOG.read_text())
+    mutate(data["services"])
+    path = tmp_path / "services.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda s: s[0].update(phone="+1 555 0100"), "UK phone"),
+        (lambda s: s[0].pop("source"), "source"),
+        (lambda s: s[0].update(status="UNVERIFIED"), "status"),
+        (lambda s: s[0].update(categories=["aliens"]), "unknown categories"),
+        (lambda s: s.append(dict(s[0])), "duplicate"),
+        (lambda s: s[0].update(description="Call 0808 802 9999 now for help"), "out-of-date"),
+        (lambda s: s.__setitem__(slice(None), [x for x in s if "honour_based_abuse" not in x["categories"]]),
+         "categories with no service"),
+    ],
+)
+def test_catalog_mistakes_fail_validation(tmp_path: Path, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CatalogError, match=message):
+        load_catalog(_write(tmp_path, mutate))
+
+
+def test_no_out_of_date_helpline_number_anywhere_we_ship() -> None:
+    pattern = re.compile("|".join(re.escape(n).replace(r"\ ", " ?") for n in OUT_OF_DATE_NUMBERS))
+    hits = [
+        str(path.relative_to(REPO))
+        for folder in ("knowledge", "prompts", "src")
+        for path in (REPO / folder).rglob("*")
+        if path.is_file() and path.suffix in {".md", ".yaml", ".yml", ".py", ".txt", ".html"}
+        and pattern.search(path.read_text(encoding="utf-8"))
+        and path.name != "catalog.py"  # the deny-list itself
+    ]
+    assert hits == []

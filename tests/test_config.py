@@ -1,0 +1,30 @@
+from pathlib import Path
+
+import pytest
+
+from casebot.config import Settings
+
+
+def test_settings_read_the_casebot_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CASEBOT_TOP_K", "9")
+    monkeypatch.setenv("CASEBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CASEBOT_CHROMA_MODE", "http")
+    settings = Settings()
+    assert settings.top_k == 9
+    assert settings.index_root == tmp_path / "index"
+    assert settings.chroma_mode == "http"
+
+
+def test_defaults_are_offline_and_local() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.embedder == "local" and settings.chroma_mode == "embedded"
+    assert not settings.llm_configured and settings.answer_max_words == 120
+
+
+@pytest.mark.parametrize(
+    ("env", "value"), [("CASEBOT_MODE", "llm"), ("CASEBOT_TOP_K", "0"), ("CASEBOT_CHROMA_MODE", "cloud")]
+)
+def test_bad_settings_are_refused(monkeypatch: pytest.MonkeyPatch, env: str, value: str) -> None:
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ValueError):
+        Settings()
