@@ -18,7 +18,6 @@ from pathlib import Path
 
 import httpx
 import yaml
-
 from _common import REPO, median, percentile, save, server
 
 
@@ -30,12 +29,15 @@ def questions() -> list[str]:
 def timed_ingest(data_dir: Path) -> float:
     env = {**os.environ, "CASEBOT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "casebot.cli", "ingest"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "casebot.cli", "ingest"], env=env, check=True, capture_output=True
+    )
     return time.perf_counter() - started
 
 
-def latencies(client: httpx.Client, method: str, path: str, bodies: list[dict[str, object]] | None) -> list[float]:
+def latencies(
+    client: httpx.Client, method: str, path: str, bodies: list[dict[str, object]] | None
+) -> list[float]:
     out = []
     for body in bodies or [None] * 60:  # type: ignore[list-item]
         started = time.perf_counter()
@@ -59,9 +61,13 @@ def main() -> None:
             with server(work / "build0") as (base, seconds):
                 ready.append(seconds)
                 with httpx.Client(base_url=base, timeout=30) as client:
-                    latencies(client, "POST", "/v1/chat", [{"message": q} for q in qs[:5]])  # warm-up
+                    latencies(
+                        client, "POST", "/v1/chat", [{"message": q} for q in qs[:5]]
+                    )  # warm-up
                     health.append(latencies(client, "GET", "/healthz", None))
-                    search.append(latencies(client, "POST", "/v1/search", [{"query": q, "k": 6} for q in qs]))
+                    search.append(
+                        latencies(client, "POST", "/v1/search", [{"query": q, "k": 6} for q in qs])
+                    )
                     chat.append(latencies(client, "POST", "/v1/chat", [{"message": q} for q in qs]))
         summary = {
             "questions": len(qs),
@@ -76,8 +82,12 @@ def main() -> None:
             "search_p50_ms_median": round(median([percentile(r, 50) for r in search]), 1),
             "healthz_p50_ms_median": round(median([percentile(r, 50) for r in health]), 2),
         }
-        summary["chat_to_search_p50_ratio"] = round(summary["chat_p50_ms_median"] / summary["search_p50_ms_median"], 2)
-        summary["chat_to_healthz_p50_ratio"] = round(summary["chat_p50_ms_median"] / summary["healthz_p50_ms_median"], 1)
+        summary["chat_to_search_p50_ratio"] = round(
+            summary["chat_p50_ms_median"] / summary["search_p50_ms_median"], 2
+        )
+        summary["chat_to_healthz_p50_ratio"] = round(
+            summary["chat_p50_ms_median"] / summary["healthz_p50_ms_median"], 1
+        )
         save("chat_latency", summary)
     finally:
         shutil.rmtree(work, ignore_errors=True)

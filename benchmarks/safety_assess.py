@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 
 import yaml
-
 from _common import REPO, median, percentile, save
+
 from casebot.offline import enforce_offline
 from casebot.retrieval.embeddings import LocalEmbedder
 from casebot.safety.assess import RuleAssessor
@@ -26,11 +26,15 @@ ROUNDS = 5
 def main() -> None:
     enforce_offline()
     cases = yaml.safe_load((REPO / "evals/datasets/safety.yaml").read_text())["cases"]
-    messages = [(c["message"], [(t["role"], t["content"]) for t in c.get("history") or []]) for c in cases]
+    messages = [
+        (c["message"], [(t["role"], t["content"]) for t in c.get("history") or []]) for c in cases
+    ]
     catalog = load_catalog(REPO / "knowledge/support/services.yaml")
     texts = load_safety_texts(REPO / "prompts/safety.yaml", catalog)
     embedder = LocalEmbedder()
-    assessor = RuleAssessor(catalog, texts, ExemplarIndex.build(REPO / "prompts/safety_exemplars.yaml", embedder))
+    assessor = RuleAssessor(
+        catalog, texts, ExemplarIndex.build(REPO / "prompts/safety_exemplars.yaml", embedder)
+    )
     vectors = [embedder.embed([m])[0] for m, _ in messages]
 
     assess_p50, assess_p95, embed_p50 = [], [], []

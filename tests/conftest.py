@@ -40,10 +40,17 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
-def write_doc(root: Path, rel: str, title: str, body: str, kind: str = "report", url: str | None = None) -> Path:
+def write_doc(
+    root: Path, rel: str, title: str, body: str, kind: str = "report", url: str | None = None
+) -> Path:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    front = [f'title: "{title}"', 'source: "casebot test fixture"', "published: 2023-03-21", f"kind: {kind}"]
+    front = [
+        f'title: "{title}"',
+        'source: "casebot test fixture"',
+        "published: 2023-03-21",
+        f"kind: {kind}",
+    ]
     if url:
         front.append(f'url: "{url}"')
     path.write_text("---\n" + "\n".join(front) + "\n---\n" + textwrap.dedent(body).strip() + "\n")
@@ -135,7 +142,9 @@ def local_embedder() -> Any:
 
 
 @pytest.fixture(scope="session")
-def real_settings(tmp_path_factory: pytest.TempPathFactory, local_embedder: Any) -> Iterator[Settings]:
+def real_settings(
+    tmp_path_factory: pytest.TempPathFactory, local_embedder: Any
+) -> Iterator[Settings]:
     """The real corpus indexed once per session with the bundled MiniLM model."""
     from casebot.ingest.indexer import ingest
 

@@ -22,7 +22,8 @@ def test_defaults_are_offline_and_local() -> None:
 
 
 @pytest.mark.parametrize(
-    ("env", "value"), [("CASEBOT_MODE", "llm"), ("CASEBOT_TOP_K", "0"), ("CASEBOT_CHROMA_MODE", "cloud")]
+    ("env", "value"),
+    [("CASEBOT_MODE", "llm"), ("CASEBOT_TOP_K", "0"), ("CASEBOT_CHROMA_MODE", "cloud")],
 )
 def test_bad_settings_are_refused(monkeypatch: pytest.MonkeyPatch, env: str, value: str) -> None:
     monkeypatch.setenv(env, value)

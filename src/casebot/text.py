@@ -6,8 +6,28 @@ import re
 import unicodedata
 
 _ABBREVIATIONS = (
-    "e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Mrs.", "Ms.", "No.", "St.", "Sir.", "Rt.",
-    "Hon.", "Cllr.", "Insp.", "Supt.", "Sgt.", "PC.", "Ch.", "p.", "pp.", "approx.",
+    "e.g.",
+    "i.e.",
+    "etc.",
+    "vs.",
+    "Dr.",
+    "Mr.",
+    "Mrs.",
+    "Ms.",
+    "No.",
+    "St.",
+    "Sir.",
+    "Rt.",
+    "Hon.",
+    "Cllr.",
+    "Insp.",
+    "Supt.",
+    "Sgt.",
+    "PC.",
+    "Ch.",
+    "p.",
+    "pp.",
+    "approx.",
 )
 _PLACEHOLDER = "\u2063"
 # A sentence ends at . ! or ? (optionally followed by a closing quote or bracket), then
@@ -17,15 +37,17 @@ _WORD = re.compile(r"[a-z0-9£]+(?:['’][a-z]+)?(?:[.,][0-9]+)*")
 _NUMBER = re.compile(r"(?<![\w.])£?\d[\d,]*(?:\.\d+)?%?")
 
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves tell know say said says please thanks thank hi hello casey review report
-    baroness met metropolitan police""".split()
+    (  # noqa: SIM905 - a word list reads better as prose
+        "a about above after again against all am an and any are as at be because been before "
+        "being below between both but by can could did do does doing down during each few for "
+        "from further had has have having he her here hers herself him himself his how i if in "
+        "into is it its itself just me more most my myself no nor not now of off on once only "
+        "or other our ours ourselves out over own same she should so some such than that the "
+        "their theirs them themselves then there these they this those through to too under "
+        "until up very was we were what when where which while who whom why will with would you "
+        "your yours yourself yourselves tell know say said says please thanks thank hi hello "
+        "casey review report baroness met metropolitan police "
+    ).split()
 )
 
 
@@ -76,7 +98,8 @@ META_SENTENCE = re.compile(
     r"\b(this page|the page (lists|summarises|explains|gives|covers|sets out)|these pages|casebot|"
     r"research notes|should never be described|must not be described|sections below|"
     r"not (a |part of )?(the )?casey (review'?s? )?(findings?|review)\b|are not casey findings|"
-    r"is not a casey finding|descriptions of them|(have|has) not been verified|page (is|was) not verified|"
+    r"is not a casey finding|descriptions of them|(have|has) not been verified|"
+    r"page (is|was) not verified|"
     r"exact pages?|not (the )?findings? of the casey review|refers to them but did not)",
     re.IGNORECASE,
 )

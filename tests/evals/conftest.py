@@ -245,7 +245,10 @@ def reusable(wiring: Wiring, **changes: Any) -> Wiring:
 
 def builder(wiring: Wiring) -> Callable[[Settings, Reporter, bool], Wiring]:
     def build(settings: Settings, reporter: Reporter, with_peer: bool) -> Wiring:
-        return reusable(wiring, peer=wiring.peer if with_peer else None)
+        if with_peer:
+            return reusable(wiring)
+        context = {k: v for k, v in wiring.context.items() if k != "peer"}
+        return reusable(wiring, peer=None, context=context)
 
     return build
 

@@ -26,7 +26,9 @@ def test_chunk_ids_are_deterministic_and_change_with_text() -> None:
 
 
 def test_every_sentence_of_a_chunk_is_verbatim_in_its_text() -> None:
-    doc = _doc([Block("Dr. Smith said 1,809 officers faced claims. Only 13 were sacked! Why?", ("A",))])
+    doc = _doc(
+        [Block("Dr. Smith said 1,809 officers faced claims. Only 13 were sacked! Why?", ("A",))]
+    )
     chunk = chunk_document(doc)[0]
     assert len(chunk.sentences) == 3
     assert all(s in chunk.text for s in chunk.sentences)

@@ -28,12 +28,19 @@ def test_second_ingest_with_nothing_changed_builds_nothing(tiny_settings: Settin
     assert embedder.calls == calls  # nothing re-embedded
 
 
-def test_changed_and_removed_documents_are_applied_and_unchanged_reused(tiny_settings: Settings) -> None:
+def test_changed_and_removed_documents_are_applied_and_unchanged_reused(
+    tiny_settings: Settings,
+) -> None:
     embedder = HashingEmbedder()
     _ingest(tiny_settings, embedder)
     root = tiny_settings.knowledge_dir
-    write_doc(root, "casey-review/05-public-protection.md", "Public protection",
-              "# P\n## Freezers\nThe freezers were replaced in 2024.", url="https://example.org/r")
+    write_doc(
+        root,
+        "casey-review/05-public-protection.md",
+        "Public protection",
+        "# P\n## Freezers\nThe freezers were replaced in 2024.",
+        url="https://example.org/r",
+    )
     (root / "context/everard.md").unlink()
     report = _ingest(tiny_settings, embedder)
     assert report.changes.changed == ("casey-review/05-public-protection.md",)
@@ -64,9 +71,18 @@ def test_ingest_killed_halfway_leaves_the_previous_index_serving(tmp_path: Path)
     """A real `casebot ingest` process is SIGKILLed mid-build; the old version still answers."""
     knowledge = tmp_path / "knowledge"
     for i in range(3):
-        write_doc(knowledge, f"casey-review/doc{i}.md", f"Doc {i}", f"# D\n## S\nThe review found fact number {i}.")
-    env = {**os.environ, "CASEBOT_KNOWLEDGE_DIR": str(knowledge), "CASEBOT_DATA_DIR": str(tmp_path / "data"),
-           "CASEBOT_PROMPTS_DIR": str(REPO / "prompts")}
+        write_doc(
+            knowledge,
+            f"casey-review/doc{i}.md",
+            f"Doc {i}",
+            f"# D\n## S\nThe review found fact number {i}.",
+        )
+    env = {
+        **os.environ,
+        "CASEBOT_KNOWLEDGE_DIR": str(knowledge),
+        "CASEBOT_DATA_DIR": str(tmp_path / "data"),
+        "CASEBOT_PROMPTS_DIR": str(REPO / "prompts"),
+    }
     cli = [sys.executable, "-m", "casebot.cli", "ingest"]
     subprocess.run(cli, env=env, check=True, capture_output=True, timeout=300)
     settings = Settings(knowledge_dir=knowledge, data_dir=tmp_path / "data")
@@ -75,8 +91,12 @@ def test_ingest_killed_halfway_leaves_the_previous_index_serving(tmp_path: Path)
     assert before is not None
 
     for i in range(25):  # enough new text that the build takes a while
-        write_doc(knowledge, f"casey-review/more{i}.md", f"More {i}",
-                  "# M\n## S\n" + " ".join(f"Sentence {j} of document {i}." for j in range(80)))
+        write_doc(
+            knowledge,
+            f"casey-review/more{i}.md",
+            f"More {i}",
+            "# M\n## S\n" + " ".join(f"Sentence {j} of document {i}." for j in range(80)),
+        )
     proc = subprocess.Popen(cli, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and not any(layout.versions.glob("*.partial")):

@@ -30,7 +30,9 @@ def test_markdown_headings_give_sections_and_markers_give_pages(tmp_path: Path) 
     assert doc.doc_id == "casey-review/x"
     assert doc.kind == "report"
     assert blocks["Intro text."].section == () and blocks["Intro text."].page is None
-    assert blocks["First paragraph."].section == ("Part one",) and blocks["First paragraph."].page == 9
+    assert (
+        blocks["First paragraph."].section == ("Part one",) and blocks["First paragraph."].page == 9
+    )
     assert blocks["Second paragraph."].section == ("Part one", "Detail")
     assert blocks["Second paragraph."].page == 9
     assert blocks["Third paragraph."].page is None
@@ -50,7 +52,9 @@ def test_list_items_and_bold_markers_become_plain_quotable_paragraphs() -> None:
         ("title: T\nsource: S\npublished: 2023-03-21\nkind: report\nurl: not-a-url\n", "url"),
     ],
 )
-def test_bad_front_matter_is_an_ingest_error_naming_the_field(tmp_path: Path, front: str, problem: str) -> None:
+def test_bad_front_matter_is_an_ingest_error_naming_the_field(
+    tmp_path: Path, front: str, problem: str
+) -> None:
     path = tmp_path / "bad.md"
     path.write_text(f"---\n{front}---\n# T\nText.\n")
     with pytest.raises(IngestError, match=problem):
@@ -106,7 +110,11 @@ def test_pdf_pages_carry_their_page_numbers(tmp_path: Path) -> None:
 
     pdf = FPDF()
     pdf.set_title("A review report")
-    for page_text in ("Foreword text about the review.", "Freezers held rape kits.", "Vetting failed."):
+    for page_text in (
+        "Foreword text about the review.",
+        "Freezers held rape kits.",
+        "Vetting failed.",
+    ):
         pdf.add_page()
         pdf.set_font("Helvetica", size=12)
         pdf.multi_cell(0, 10, page_text)

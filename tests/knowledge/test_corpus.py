@@ -28,7 +28,12 @@ def test_corpus_has_every_part_of_the_review_and_its_context() -> None:
 def test_every_knowledge_file_has_valid_front_matter_and_kind_by_folder(path: Path) -> None:
     meta, _ = parse_front_matter(path.read_text(encoding="utf-8"))
     folder = path.relative_to(KNOWLEDGE).parts[0]
-    expected = {"casey-review": "report", "interim-misconduct": "report", "context": "context", "support": "support"}
+    expected = {
+        "casey-review": "report",
+        "interim-misconduct": "report",
+        "context": "context",
+        "support": "support",
+    }
     assert meta.kind == expected[folder]
     assert meta.kind in FRONT_MATTER_KINDS
     assert load_document(path, KNOWLEDGE).blocks
@@ -48,7 +53,9 @@ def test_context_documents_say_they_are_not_casey_findings() -> None:
     for path in (KNOWLEDGE / "context").glob("*.md"):
         _, body = parse_front_matter(path.read_text(encoding="utf-8"))
         opening = body.strip().split("\n\n")[1] if "\n\n" in body.strip() else body
-        assert re.search(r"not (part of )?(the )?(Casey|a finding|findings)", opening + body[:600]), path.name
+        assert re.search(
+            r"not (part of )?(the )?(Casey|a finding|findings)", opening + body[:600]
+        ), path.name
 
 
 def _shingles(text: str, n: int = 12) -> set[tuple[str, ...]]:
@@ -69,7 +76,9 @@ def _prose(body: str) -> str:
     return re.sub(r"\"[^\"]{0,300}\"|“[^”]{0,300}”", " ", normalise_space("\n".join(lines)))
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="the research notes live beside the repo only on team machines")
+@pytest.mark.skipif(
+    not SHARED.is_dir(), reason="the research notes live beside the repo only on team machines"
+)
 def test_no_sentence_is_copied_from_the_seeds_or_research_notes() -> None:
     sources: set[tuple[str, ...]] = set()
     for path in [*(SHARED / "seeds").glob("*.txt"), *(SHARED / "research").glob("*.md")]:

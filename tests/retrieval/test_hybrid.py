@@ -17,7 +17,9 @@ def test_rrf_rewards_agreement_between_rankings() -> None:
     assert scores["a"] > scores["c"] > 0 and scores["c"] == scores["d"]
 
 
-def test_search_finds_the_freezer_chunk(tiny_index: Settings, fake_embedder: HashingEmbedder) -> None:
+def test_search_finds_the_freezer_chunk(
+    tiny_index: Settings, fake_embedder: HashingEmbedder
+) -> None:
     index = load_index(tiny_index)
     result = search("broken freezers rape kits", index, fake_embedder, k=2)
     assert result.hits[0].chunk.doc_id == "casey-review/05-public-protection"
@@ -25,7 +27,9 @@ def test_search_finds_the_freezer_chunk(tiny_index: Settings, fake_embedder: Has
     assert result.hits[0].lexical > 0 and result.hits[0].similarity > 0
 
 
-def test_bm25_still_answers_when_the_vector_store_is_down(tiny_index: Settings, fake_embedder: HashingEmbedder) -> None:
+def test_bm25_still_answers_when_the_vector_store_is_down(
+    tiny_index: Settings, fake_embedder: HashingEmbedder
+) -> None:
     index = dataclasses.replace(load_index(tiny_index), store=FailingStore())
     result = search("misconduct allegation dismissed", index, fake_embedder, k=3)
     assert not result.dense_ok

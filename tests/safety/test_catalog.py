@@ -37,8 +37,12 @@ def _write(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
         (lambda s: s[0].update(categories=["aliens"]), "unknown categories"),
         (lambda s: s.append(dict(s[0])), "duplicate"),
         (lambda s: s[0].update(description="Call 0808 802 9999 now for help"), "out-of-date"),
-        (lambda s: s.__setitem__(slice(None), [x for x in s if "honour_based_abuse" not in x["categories"]]),
-         "categories with no service"),
+        (
+            lambda s: s.__setitem__(
+                slice(None), [x for x in s if "honour_based_abuse" not in x["categories"]]
+            ),
+            "categories with no service",
+        ),
     ],
 )
 def test_catalog_mistakes_fail_validation(tmp_path: Path, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -52,7 +56,8 @@ def test_no_out_of_date_helpline_number_anywhere_we_ship() -> None:
         str(path.relative_to(REPO))
         for folder in ("knowledge", "prompts", "src")
         for path in (REPO / folder).rglob("*")
-        if path.is_file() and path.suffix in {".md", ".yaml", ".yml", ".py", ".txt", ".html"}
+        if path.is_file()
+        and path.suffix in {".md", ".yaml", ".yml", ".py", ".txt", ".html"}
         and pattern.search(path.read_text(encoding="utf-8"))
         and path.name != "catalog.py"  # the deny-list itself
     ]

@@ -31,9 +31,11 @@ def number_supported(sentence: str, chunks: list[Chunk]) -> bool:
 
 
 def best_quote(sentence: str, chunk: Chunk) -> str:
-    """The chunk sentence that shares most words with an answer sentence: verbatim by construction."""
+    """The chunk sentence sharing most words with an answer sentence (verbatim by construction)."""
     words = set(content_words(sentence))
-    return max(chunk.sentences, key=lambda s: len(words & set(content_words(s))), default=chunk.text)
+    return max(
+        chunk.sentences, key=lambda s: len(words & set(content_words(s))), default=chunk.text
+    )
 
 
 def verify(draft: Draft, chunks: Mapping[str, Chunk]) -> tuple[Draft, list[str]]:
@@ -64,8 +66,6 @@ def verify(draft: Draft, chunks: Mapping[str, Chunk]) -> tuple[Draft, list[str]]
     for _, numbers in kept:
         for n in numbers:
             order.setdefault(n, len(order) + 1)
-    citations = tuple(
-        Citation(**{**by_n[old].__dict__, "n": new}) for old, new in order.items()
-    )
+    citations = tuple(Citation(**{**by_n[old].__dict__, "n": new}) for old, new in order.items())
     sentences = tuple((s, tuple(order[n] for n in ns)) for s, ns in kept)
     return Draft(sentences, citations), notes

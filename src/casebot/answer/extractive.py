@@ -55,9 +55,15 @@ def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list
             is_context = hit.chunk.kind == "context" or sentence.startswith("(Context")
             penalty = context_penalty if is_context else 0.0
             score = (
-                similarity + LEXICAL_WEIGHT * overlap + RANK_WEIGHT * (k - rank) / k + brevity - penalty
+                similarity
+                + LEXICAL_WEIGHT * overlap
+                + RANK_WEIGHT * (k - rank) / k
+                + brevity
+                - penalty
             )
-            out.append(Candidate(hit.chunk, rank, position, sentence, rows[position], score, similarity))
+            out.append(
+                Candidate(hit.chunk, rank, position, sentence, rows[position], score, similarity)
+            )
     return out
 
 
@@ -88,7 +94,7 @@ def compose(
     if not chosen:
         return Draft((), ())
     # Read in a natural order: chunks by their best sentence, sentences in document order.
-    best = {}
+    best: dict[str, float] = {}
     for cand in chosen:
         best.setdefault(cand.chunk.chunk_id, cand.score)
     chosen.sort(key=lambda c: (-best[c.chunk.chunk_id], c.position))
@@ -100,7 +106,9 @@ def compose(
         cid = cand.chunk.chunk_id
         if cid not in numbers:
             numbers[cid] = len(numbers) + 1
-            quote = max((c for c in chosen if c.chunk.chunk_id == cid), key=lambda c: c.score).sentence
+            quote = max(
+                (c for c in chosen if c.chunk.chunk_id == cid), key=lambda c: c.score
+            ).sentence
             citations.append(citation_for(cand.chunk, numbers[cid], quote))
         text = cand.sentence
         if cand.chunk.kind == "context" and cid not in labelled:

@@ -21,7 +21,10 @@ class Generator(Protocol):
     """Writes an answer with [n] markers from numbered sources."""
 
     def generate(
-        self, question: str, sources: Sequence[tuple[int, Chunk]], history: Sequence[tuple[str, str]]
+        self,
+        question: str,
+        sources: Sequence[tuple[int, Chunk]],
+        history: Sequence[tuple[str, str]],
     ) -> str: ...
 
 
@@ -32,7 +35,9 @@ class AnswerPrompt(BaseModel):
     user: str = Field(min_length=10)
     source: str = Field(min_length=5)
 
-    def render(self, question: str, sources: Sequence[tuple[int, Chunk]], max_words: int) -> tuple[str, str]:
+    def render(
+        self, question: str, sources: Sequence[tuple[int, Chunk]], max_words: int
+    ) -> tuple[str, str]:
         blocks = "\n\n".join(
             self.source.format(
                 n=n,
@@ -83,7 +88,10 @@ class LangChainGenerator:
         )
 
     def generate(
-        self, question: str, sources: Sequence[tuple[int, Chunk]], history: Sequence[tuple[str, str]]
+        self,
+        question: str,
+        sources: Sequence[tuple[int, Chunk]],
+        history: Sequence[tuple[str, str]],
     ) -> str:
         from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 

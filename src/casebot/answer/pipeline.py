@@ -77,7 +77,9 @@ def _outcome(
     )
 
 
-def resolve_mode(requested: Literal["auto", "extractive", "llm"] | None, deps: Collaborators) -> Mode:
+def resolve_mode(
+    requested: Literal["auto", "extractive", "llm"] | None, deps: Collaborators
+) -> Mode:
     choice = requested or deps.settings.mode
     if choice == "auto":
         return "llm" if deps.generator is not None else "extractive"

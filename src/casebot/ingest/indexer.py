@@ -66,7 +66,9 @@ def scan(knowledge_dir: Path) -> tuple[dict[str, Path], dict[str, str]]:
     skipped: dict[str, str] = {}
     for path in sorted(knowledge_dir.rglob("*")):
         rel = path.relative_to(knowledge_dir).as_posix()
-        if path.is_dir() or any(part.startswith(".") for part in path.relative_to(knowledge_dir).parts):
+        if path.is_dir() or any(
+            part.startswith(".") for part in path.relative_to(knowledge_dir).parts
+        ):
             continue
         suffix = path.suffix.lower()
         if suffix in SUPPORTED_SUFFIXES:
@@ -134,7 +136,9 @@ def ingest(
         old_chunks: dict[str, list[tuple[Chunk, Any, Any]]] = {}
         if reusable and old and current:
             old_chunks = _reusable_chunks(layout.version_dir(current), set(changes.unchanged))
-        carried_skips = {p: r for p, r in (old.skipped if old else {}).items() if p in changes.unchanged}
+        carried_skips = {
+            p: r for p, r in (old.skipped if old else {}).items() if p in changes.unchanged
+        }
 
         fresh: list[Chunk] = []
         advance = reporter.stage("Reading documents", len(changes.added) + len(changes.changed))
@@ -185,7 +189,9 @@ def ingest(
         )
 
 
-def _reusable_chunks(version_dir: Path, unchanged: set[str]) -> dict[str, list[tuple[Chunk, Any, Any]]]:
+def _reusable_chunks(
+    version_dir: Path, unchanged: set[str]
+) -> dict[str, list[tuple[Chunk, Any, Any]]]:
     """Chunks, vectors and sentence vectors of unchanged documents, keyed by document path."""
     chunks = read_chunks(version_dir)
     vectors = np.load(version_dir / VECTORS_NAME)
@@ -196,7 +202,9 @@ def _reusable_chunks(version_dir: Path, unchanged: set[str]) -> dict[str, list[t
         n = len(chunk.sentences)
         path = chunk.path
         if path in unchanged:
-            out.setdefault(path, []).append((chunk, vectors[i], sentence_vectors[offset : offset + n]))
+            out.setdefault(path, []).append(
+                (chunk, vectors[i], sentence_vectors[offset : offset + n])
+            )
         offset += n
     return out
 

@@ -38,11 +38,14 @@ class SearchResult:
 
 # A question about "the review" is answered by the review; context pages (what came before
 # or after, other inquiries) only lead when the question names their subject.
-_ABOUT_REVIEW = re.compile(r"\b(casey|review|report|baroness|she (found|said|say))\b", re.IGNORECASE)
+_ABOUT_REVIEW = re.compile(
+    r"\b(casey|review|report|baroness|she (found|said|say))\b", re.IGNORECASE
+)
 _ABOUT_CONTEXT = re.compile(
     r"\b(after|since|later|now|respon\w*|reaction|rowley|khan|mayor|braverman|starmer|sunak|"
     r"government|couzens|carrick|port|everard|macpherson|lawrence|angiolini|audit|grooming|"
-    r"policing board|new met|progress|sentenc\w*|convicted|daniel morgan|charit\w*|before|vetting review)\b",
+    r"policing board|new met|progress|sentenc\w*|convicted|daniel morgan|charit\w*|before|"
+    r"vetting review)\b",
     re.IGNORECASE,
 )
 CONTEXT_DISCOUNT = 0.8
@@ -89,7 +92,9 @@ def search(
         if cid not in index.by_id:
             continue
         similarity = float(index.vectors[index.position[cid]] @ query_vector)
-        hits.append(ScoredChunk(index.by_id[cid], fused[cid], similarity, lexical_scores.get(cid, 0.0)))
+        hits.append(
+            ScoredChunk(index.by_id[cid], fused[cid], similarity, lexical_scores.get(cid, 0.0))
+        )
         if len(hits) == k:
             break
     return SearchResult(query=query, query_vector=query_vector, hits=hits, dense_ok=dense_ok)

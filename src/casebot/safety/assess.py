@@ -8,6 +8,7 @@ danger or suicide resolves to urgent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -93,21 +94,28 @@ def read(text: str) -> Reading:
                 reading.markers.add(rule.category)
     if reading.framed:
         # Study, fiction or quotation: only an unmistakable first-person crisis stays.
-        reading.urgent = {c for c in reading.urgent if c == "suicide_self_harm" and _first_person_crisis(norm)}
+        reading.urgent = {
+            c for c in reading.urgent if c == "suicide_self_harm" and _first_person_crisis(norm)
+        }
         reading.disclosed = set()
     return reading
 
 
+_FIRST_PERSON_CRISIS = re.compile(
+    r"\b(i'm going to|i want to|i will|going to) (kill myself|end it|die)\b"
+)
+
+
 def _first_person_crisis(norm: str) -> bool:
-    return bool(
-        rules.re.search(r"\b(i'm going to|i want to|i will|going to) (kill myself|end it|die)\b", norm)
-    )
+    return bool(_FIRST_PERSON_CRISIS.search(norm))
 
 
 class RuleAssessor:
     """The shipped assessor: rules, exemplars, history and the services catalog."""
 
-    def __init__(self, catalog: Catalog, texts: SafetyTexts, exemplars: ExemplarIndex | None = None):
+    def __init__(
+        self, catalog: Catalog, texts: SafetyTexts, exemplars: ExemplarIndex | None = None
+    ):
         self.catalog = catalog
         self.texts = texts
         self.exemplars = exemplars
@@ -211,9 +219,14 @@ def route(
         if "deaf" in cues:
             ids += ["relay-uk-18000", "emergency-sms"]
     for category in (c for c in PRIORITY if c in categories):
-        services = [s for s in catalog.for_category(category) if "immediate_danger" not in s.categories]
+        services = [
+            s for s in catalog.for_category(category) if "immediate_danger" not in s.categories
+        ]
         services.sort(
-            key=lambda s: (*_fit(s.id, s.always_open, level, cues, categories), s.categories[0] != category)
+            key=lambda s: (
+                *_fit(s.id, s.always_open, level, cues, categories),
+                s.categories[0] != category,
+            )
         )
         ids += [s.id for s in services[:PER_CATEGORY]]
     if level == "urgent":
@@ -227,7 +240,13 @@ def route(
     return tuple(catalog.by_id[i].signpost() for i in unique[:MAX_SIGNPOSTS])
 
 
-def _fit(service_id: str, always_open: bool, level: Level, cues: frozenset[str], categories: Sequence[str]) -> tuple[int, int]:
+def _fit(
+    service_id: str,
+    always_open: bool,
+    level: Level,
+    cues: frozenset[str],
+    categories: Sequence[str],
+) -> tuple[int, int]:
     preferred = 0
     if service_id == "mens-advice-line" and "male_victim" in cues:
         preferred = -2

@@ -16,7 +16,8 @@ from casebot.safety.models import CATEGORIES, Signpost
 # UK numbers as people dial them: 999/112/101/111, 116 xxx, 0800/0808/0300 etc., 18000-style
 # relay prefixes, five-digit text shortcodes, and mobile text numbers.
 UK_PHONE = re.compile(
-    r"^(999|112|101|111|116 ?\d{3}|0800 ?\d{4}|18000|18001 ?\d[\d ]+|0\d(?: ?\d){8,9}|08 08 16 89 111)$"
+    r"^(999|112|101|111|116 ?\d{3}|0800 ?\d{4}|18000|18001 ?\d[\d ]+|0\d(?: ?\d){8,9}"
+    r"|08 08 16 89 111)$"
 )
 OUT_OF_DATE_NUMBERS = ("0808 802 9999", "08457 90 90 90")
 
@@ -91,8 +92,14 @@ class Catalog:
         return [c for c in CATEGORIES if not self.for_category(c)]
 
 
-REQUIRED_IDS = ("emergency-999", "silent-solution-55", "samaritans", "childline", "rape-crisis-247",
-                "national-domestic-abuse-helpline")
+REQUIRED_IDS = (
+    "emergency-999",
+    "silent-solution-55",
+    "samaritans",
+    "childline",
+    "rape-crisis-247",
+    "national-domestic-abuse-helpline",
+)
 
 
 def load_catalog(path: Path) -> Catalog:
@@ -109,7 +116,9 @@ def load_catalog(path: Path) -> Catalog:
             services.append(Service.model_validate(entry))
         except ValidationError as exc:
             ident = entry.get("id", f"#{i}") if isinstance(entry, dict) else f"#{i}"
-            problems += [f"{ident}: {'.'.join(map(str, e['loc']))} {e['msg']}" for e in exc.errors()]
+            problems += [
+                f"{ident}: {'.'.join(map(str, e['loc']))} {e['msg']}" for e in exc.errors()
+            ]
     ids = [s.id for s in services]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

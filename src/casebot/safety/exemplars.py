@@ -54,7 +54,9 @@ class ExemplarIndex:
         others = sims[self._levels != self._levels[best]]
         runner_up = float(others.max()) if len(others) else 0.0
         exemplar = self.exemplars[best]
-        return ExemplarVote(exemplar.level, exemplar.category, float(sims[best]), float(sims[best]) - runner_up)
+        return ExemplarVote(
+            exemplar.level, exemplar.category, float(sims[best]), float(sims[best]) - runner_up
+        )
 
 
 def load_exemplars(path: Path) -> list[Exemplar]:

@@ -42,8 +42,14 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     (r"\brn\b", "right now"),
     (r"\bmum'?s\b", "mum's"),
     (r"\bmy self\b", "myself"),
-    (r"\bcop+a\b|\bcop+er\b|\bcops\b|\bcop\b|\bpig\b|\bfed\b|\bold bill\b|\bpoliceman\b|\bpolicewoman\b", "police officer"),
-    (r"\bmet officer\b|\bpc\b|\bdc\b|\bds\b|\bsergeant\b|\bdetective\b|\binspector\b", "police officer"),
+    (
+        r"\bcop+a\b|\bcop+er\b|\bcops\b|\bcop\b|\bpig\b|\bfed\b|\bold bill\b|\bpoliceman\b|\bpolicewoman\b",
+        "police officer",
+    ),
+    (
+        r"\bmet officer\b|\bpc\b|\bdc\b|\bds\b|\bsergeant\b|\bdetective\b|\binspector\b",
+        "police officer",
+    ),
     (r"(?<!police )\bofficer\b", "police officer"),
     (r"\bhe'll\b", "he will"),
     (r"\bshe'll\b", "she will"),

@@ -54,7 +54,11 @@ class SafetyTexts:
                     break
         else:
             lead = next(
-                (self._t.sensitive_by_category[c] for c in categories if c in self._t.sensitive_by_category),
+                (
+                    self._t.sensitive_by_category[c]
+                    for c in categories
+                    if c in self._t.sensitive_by_category
+                ),
                 self._t.sensitive_default,
             )
             parts.append(lead)

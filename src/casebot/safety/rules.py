@@ -45,7 +45,7 @@ URGENT: list[Rule] = [
         r"\b(kill|hurt|beat) (me|us) (tonight|when|if)\b",
         r"\bgoing to kill me\b|\bwill kill me\b|\bkill me and\b",
         # Violence happening now.
-        rf"\b(is|are|he's|she's|they're|now|started)\b[^.?!]{{0,25}}\b(hitting|beating|attacking|strangling|"
+        r"\b(is|are|he's|she's|they're|now|started)\b[^.?!]{0,25}\b(hitting|beating|attacking|strangling|"
         r"choking|stabbing|punching|kicking|raping|smashing|dragging|battering|hurting)\b",
         r"\b(hitting|beating|attacking|strangling|choking|punching|kicking|hurting) (me|my \w+|us|her|him)\b"
         r"[^.?!]{0,30}\b(now|right now|at the moment)\b",
@@ -227,9 +227,15 @@ MARKERS: list[Rule] = [
         r"\b(step ?dad|mum's boyfriend)\b",
         r"\b(he|she)\b[^.?!]{0,40}\b(kill|hurt|beat) (me|us)\b|\bgets home\b|\boutside my door\b",
     ),
-    *_rules("police_perpetrated_abuse", r"\bpolice officer\b[^.?!]{0,40}\b(my|me|flat|house|report)\b",
-            r"\b(is|was) a (\w+ )?police officer\b|\bhis cuffs\b"),
-    *_rules("sexual_violence", r"\b(raped?|sexual\w*|forcing himself|touching me|pushing himself against)\b"),
+    *_rules(
+        "police_perpetrated_abuse",
+        r"\bpolice officer\b[^.?!]{0,40}\b(my|me|flat|house|report)\b",
+        r"\b(is|was) a (\w+ )?police officer\b|\bhis cuffs\b",
+    ),
+    *_rules(
+        "sexual_violence",
+        r"\b(raped?|sexual\w*|forcing himself|touching me|pushing himself against)\b",
+    ),
     *_rules("honour_based_abuse", r"\b(shame|honou?r|married off|marry me|izzat)\b"),
     *_rules("stalking_harassment", r"\b(following me|been following|stalk\w*|staring up at)\b"),
     *_rules("hate_crime", r"\b(racist|racial|homophobic|transphobic)\b"),
@@ -268,12 +274,16 @@ CANNOT_SPEAK = re.compile(
     r"\b(can't|cannot|unable to) (talk|speak|call|phone|make (any )?noise|say anything)\b|\bwhisper\w*\b|"
     r"\bonly text\b|\b(he|she|they) will hear\b|\bhe'll hear\b|\bhear me\b|\bcan't make noise\b"
 )
-DEAF = re.compile(r"\b(i'm|i am) (deaf|hard of hearing|speech[- ]impaired|mute|non-verbal)\b|\bbsl\b")
+DEAF = re.compile(
+    r"\b(i'm|i am) (deaf|hard of hearing|speech[- ]impaired|mute|non-verbal)\b|\bbsl\b"
+)
 MALE_VICTIM = re.compile(
     r"\bmy (wife|girlfriend|ex-wife|ex-girlfriend)\b|\b(i'm a|as a) (bloke|man|guy|lad)\b|"
     r"\b(she|my girlfriend|my wife)\b[^.?!]{0,40}\b(hit|hits|hitting|smash\w*|attack\w*|beat\w*) me\b"
 )
-CHILD_SPEAKER = re.compile(r"\b(i'm|i am) (1[0-7]|[5-9])\b|\bmy mum's boyfriend\b|\bmy (teacher|school)\b")
+CHILD_SPEAKER = re.compile(
+    r"\b(i'm|i am) (1[0-7]|[5-9])\b|\bmy mum's boyfriend\b|\bmy (teacher|school)\b"
+)
 ESCALATION = re.compile(
     r"^(he's|she's|they're|he is|she is|they are) (back|here|outside|coming|at the door|in the)|"
     r"\b(coming up the stairs|kicking the door|banging on|on (his|her|their) way|in the car park|"
@@ -310,8 +320,14 @@ INJECTION = re.compile(
 )
 # Factual topics where a signpost helps even when nobody is at risk.
 TOPIC_SIGNPOSTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"\b(complain\w*|iopc|professional standards)\b"), ("iopc-complaints", "met-complaints")),
+    (
+        re.compile(r"\b(complain\w*|iopc|professional standards)\b"),
+        ("iopc-complaints", "met-complaints"),
+    ),
     (re.compile(r"\b(non-emergency|101)\b"), ("police-101",)),
-    (re.compile(r"\b(silent solution|silent call|press 55)\b"), ("silent-solution-55", "emergency-999")),
+    (
+        re.compile(r"\b(silent solution|silent call|press 55)\b"),
+        ("silent-solution-55", "emergency-999"),
+    ),
     (re.compile(r"\b(anti-corruption|anonymous(ly)? report)\b"), ("crimestoppers",)),
 )
