@@ -1,0 +1,69 @@
+"""HTTP mode against a real `chroma run` server on loopback."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from casebot.config import Settings
+from casebot.ingest.indexer import ingest
+from casebot.retrieval.hybrid import search
+from casebot.retrieval.index import load_index
+from casebot.retrieval.store import collection_name
+from tests.fakes import HashingEmbedder
+
+# chromadb installs its `chroma` CLI (the Rust server) beside the interpreter.
+CHROMA = str(Path(sys.prefix) / "bin" / "chroma")
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen(
+        [CHROMA, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("chroma server did not start")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_index_versions_live_on_a_chroma_server_in_http_mode(
+    tiny_settings: Settings, chroma_server: int
+) -> None:
+    settings = tiny_settings.model_copy(update={"chroma_mode": "http", "chroma_port": chroma_server})
+    embedder = HashingEmbedder()
+    first = ingest(settings, lambda: embedder, embedder.name)
+    index = load_index(settings)
+    assert index.store.count() == len(index.chunks)
+    hits = search("broken freezers rape kits", index, embedder, k=1).hits
+    assert hits[0].chunk.doc_id == "casey-review/05-public-protection"
+
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server)
+    names = {c.name for c in client.list_collections()}
+    assert collection_name(first.version or "") in names
+    assert not (settings.index_root / "versions" / (first.version or "") / "chroma").exists()
