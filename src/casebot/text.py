@@ -30,9 +30,9 @@ _ABBREVIATIONS = (
     "approx.",
 )
 _PLACEHOLDER = "\u2063"
-# A sentence ends at . ! or ? (optionally followed by a closing quote or bracket), then
-# whitespace, then something that can start a sentence.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9£])")
+# A sentence ends at . ! or ? and any closing quotes or brackets, before whitespace and
+# something that can start a sentence.
+_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9£])")
 _WORD = re.compile(r"[a-z0-9£]+(?:['’][a-z]+)?(?:[.,][0-9]+)*")
 _NUMBER = re.compile(r"(?<![\w.])£?\d[\d,]*(?:\.\d+)?%?")
 
@@ -46,7 +46,8 @@ STOPWORDS = frozenset(
         "their theirs them themselves then there these they this those through to too under "
         "until up very was we were what when where which while who whom why will with would you "
         "your yours yourself yourselves tell know say said says please thanks thank hi hello "
-        "casey review report baroness met metropolitan police "
+        "casey review report baroness met metropolitan police find found finds finding "
+        "findings main key "
     ).split()
 )
 
@@ -63,7 +64,11 @@ def split_sentences(text: str) -> list[str]:
     protected = text
     for abbr in _ABBREVIATIONS:
         protected = protected.replace(abbr, abbr.replace(".", _PLACEHOLDER))
-    parts = _BOUNDARY.split(protected)
+    parts, start = [], 0
+    for match in _BOUNDARY.finditer(protected):
+        parts.append(protected[start : match.end()])
+        start = match.end()
+    parts.append(protected[start:])
     return [p.replace(_PLACEHOLDER, ".").strip() for p in parts if p.strip()]
 
 

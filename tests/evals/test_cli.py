@@ -13,7 +13,8 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from casebot.config import Settings
-from casebot.evals.cli import EvalOptions, eval_command, run_eval
+from casebot.evals.cli import EvalOptions, eval_command
+from casebot.evals.command import run_eval
 from casebot.evals.registry import DEFAULT_FLOORS
 from casebot.evals.wiring import Wiring
 from tests.evals.conftest import builder, eval_settings, reusable, worst_first, write_datasets

@@ -12,7 +12,8 @@ import pytest
 from rich.console import Console
 
 from casebot.config import Settings
-from casebot.evals.cli import EvalOptions, run_eval
+from casebot.evals.cli import EvalOptions
+from casebot.evals.command import run_eval
 from casebot.evals.wiring import Wiring
 from tests.evals.conftest import builder
 
@@ -125,6 +126,6 @@ def test_junit_has_one_case_per_metric_and_names_the_failure(reports: dict[str, 
 
 def test_console_shows_the_table_and_the_failing_metric(reports: dict[str, Any]) -> None:
     out = reports["console"]
-    assert "metric" in out and "peer k=4 (margin)" in out
+    assert "peer: vanilla LangChain, k=4" in out and "peer (margin)" in out
     assert "key_fact_coverage: FAIL floor" in out
     assert "FAIL: 10 answers" in out

@@ -7,18 +7,23 @@ import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
+from langchain_core.documents import Document as LCDocument
 
 from casebot.answer.models import Answer, Citation
+from casebot.config import Settings
 from casebot.evals.aggregate import by_tag, retrieval_metrics, subject_metrics
 from casebot.evals.dataset import Dataset, load_datasets
 from casebot.evals.metrics import Passage
-from casebot.evals.peer import PEER_K
+from casebot.evals.peer import PEER_K, EmbedderEmbeddings, load_corpus, split
 from casebot.evals.records import CaseRecord
 from casebot.evals.runner import History, Retrieval, Subject, run
 from casebot.evals.wiring import Wiring
+from casebot.ingest.loaders import load_document
 from casebot.safety.models import SafetyAssessment, Signpost
-from tests.evals.conftest import worst_first
+from tests.evals.conftest import EVAL_DOCS, worst_first
+from tests.fakes import HashingEmbedder
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +169,37 @@ def test_tags_break_down_coverage_and_recall(records: list[CaseRecord]) -> None:
         sum(r.retrieval["casebot"].recall for r in figures) / 2
     )
     assert rows["direct"].coverage is None  # a safety case has no facts to cover
+
+
+def test_the_peer_loads_one_text_per_document_with_casebots_loaders(settings: Settings) -> None:
+    documents = load_corpus(settings.knowledge_dir)
+    assert sorted(d.metadata["doc_id"] for d in documents) == sorted(
+        rel.removesuffix(".md") for rel in EVAL_DOCS
+    )
+    summary = next(d for d in documents if d.metadata["doc_id"] == "casey-review/01-summary")
+    blocks = load_document(settings.knowledge_dir / "casey-review/01-summary.md",
+                           settings.knowledge_dir).blocks
+    assert summary.page_content == "\n\n".join(b.text for b in blocks)
+
+
+def test_the_peer_splits_at_1000_characters_with_unique_ids() -> None:
+    long = LCDocument(page_content="\n\n".join(["word " * 60] * 12), metadata={"doc_id": "d"})
+    chunks = split([long])
+    assert len(chunks) > 1 and all(len(c.page_content) <= 1000 for c in chunks)
+    ids = [c.metadata["chunk_id"] for c in chunks]
+    assert len(set(ids)) == len(ids)
+
+
+def test_the_peer_embeds_with_the_same_embedder() -> None:
+    embedder = HashingEmbedder()
+    wrapped = EmbedderEmbeddings(embedder)
+    texts = ["the freezers broke", "stop and search"]
+    np.testing.assert_allclose(wrapped.embed_documents(texts), embedder.embed(texts), rtol=1e-6)
+    np.testing.assert_allclose(wrapped.embed_query(texts[0]), embedder.embed(texts)[0], rtol=1e-6)
+
+
+def test_peer_passages_carry_no_page_and_the_peer_ignores_page_evidence(wired: Wiring) -> None:
+    assert wired.peer is not None and wired.peer.use_page is False and wired.peer.k == PEER_K
+    found = wired.peer.retrieve("what happened to the freezers in the heatwave")
+    assert found and all(p.page is None for p in found)
+    assert found[0].doc_id == "casey-review/05-public-protection"

@@ -26,3 +26,18 @@ def contextualise(message: str, history: Sequence[tuple[str, str]]) -> str:
     if n == 0 or (n <= MAX_SHORT and _FOLLOW_UP.search(message)):
         return f"{previous} {message}"
     return message
+
+
+# A question with no topic of its own ("what did the Casey review find?") is a question
+# about the review's headline findings; say so, or retrieval drifts to whatever page uses
+# the word "findings" most.
+_ABOUT_THE_REVIEW = re.compile(r"\b(casey|review|report|met|metropolitan|police)\b", re.IGNORECASE)
+GENERIC_EXPANSION = "headline finding summary conclusions institutional racism misogyny homophobia"
+
+
+def retrieval_query(message: str, history: Sequence[tuple[str, str]]) -> str:
+    """What to search for: follow-ups joined to their context, generic questions expanded."""
+    query = contextualise(message, history)
+    if not content_words(query) and _ABOUT_THE_REVIEW.search(query):
+        return f"{query} {GENERIC_EXPANSION}"
+    return query

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from casebot.answer import extractive
 from casebot.answer.citations import best_quote, parse_marked, verify
 from casebot.answer.extractive import citation_for
-from casebot.answer.followup import contextualise
+from casebot.answer.followup import retrieval_query
 from casebot.answer.generator import Generator
 from casebot.answer.models import Answer, Draft, Mode, Scope
 from casebot.errors import GeneratorError, RetrievalUnavailable
@@ -105,7 +105,7 @@ def answer(
     if deps.index is None or deps.embedder is None:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
 
-    query = contextualise(message, history)
+    query = retrieval_query(message, history)
     settings = deps.settings
     try:
         result = search(

@@ -59,7 +59,8 @@ def parse_fail_under(items: Sequence[str]) -> dict[str, float]:
             raise UsageError(f"--fail-under expects METRIC=VALUE, got {item!r}")
         spec = BY_NAME.get(name)
         if spec is None:
-            raise UsageError(f"--fail-under: unknown metric {name!r} (known: {', '.join(BY_NAME)})")
+            known = ", ".join(m.name for m in METRICS if m.better is not None)
+            raise UsageError(f"--fail-under: unknown metric {name!r} (known: {known})")
         if spec.better is None:
             raise UsageError(f"--fail-under: {name} is descriptive and has no better direction")
         try:

@@ -17,7 +17,7 @@ from typing import Any
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
-from casebot.errors import IngestError
+from casebot.errors import IngestError, RetrievalUnavailable
 from casebot.evals.metrics import Passage
 from casebot.evals.runner import Retrieval
 from casebot.ingest.indexer import scan
@@ -103,14 +103,19 @@ def build_peer(
     from langchain_chroma import Chroma
 
     chunks = split(load_corpus(knowledge_dir))
-    client = chromadb.PersistentClient(
-        path=str(directory), settings=ChromaSettings(anonymized_telemetry=False)
-    )
-    store = Chroma(
-        collection_name=f"peer-{uuid.uuid4().hex[:12]}",
-        embedding_function=EmbedderEmbeddings(embedder),
-        client=client,
-    )
-    if chunks:
-        store.add_documents(chunks, ids=[c.metadata["chunk_id"] for c in chunks])
+    try:
+        client = chromadb.PersistentClient(
+            path=str(directory), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        store = Chroma(
+            collection_name=f"peer-{uuid.uuid4().hex[:12]}",
+            embedding_function=EmbedderEmbeddings(embedder),
+            client=client,
+        )
+        if chunks:
+            store.add_documents(chunks, ids=[c.metadata["chunk_id"] for c in chunks])
+    except RetrievalUnavailable:
+        raise
+    except Exception as exc:  # chromadb raises many unrelated types; map them at the edge
+        raise RetrievalUnavailable(f"could not build the peer's vector store: {exc}") from exc
     return VanillaPeer(store=store, passages=[_passage(c) for c in chunks], k=k)

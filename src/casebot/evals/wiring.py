@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from casebot.answer.followup import contextualise
+from casebot.answer.followup import retrieval_query
 from casebot.answer.models import Answer
 from casebot.answer.pipeline import Collaborators, answer, resolve_mode
 from casebot.config import Settings
@@ -75,7 +75,7 @@ def casebot_retrieval(index: LoadedIndex, embedder: Embedder, settings: Settings
         retrieve=retrieve,
         corpus=[passage(c) for c in index.chunks],
         k=K,
-        query_for=contextualise,
+        query_for=retrieval_query,  # what the pipeline itself searches with
     )
 
 
