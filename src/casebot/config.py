@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     top_k: int = Field(default=6, ge=1, le=20)
     candidates: int = Field(default=30, ge=5, le=100)
     rrf_k: int = Field(default=60, ge=1)
-    gate_min_similarity: float = Field(default=0.33, ge=0.0, le=1.0)
-    gate_min_lexical_hits: int = Field(default=1, ge=0)
+    gate_min_similarity: float = Field(default=0.22, ge=0.0, le=1.0)
+    gate_strong_similarity: float = Field(default=0.42, ge=0.0, le=1.0)
+    gate_min_lexical_score: float = Field(default=2.5, ge=0.0)
     sentence_min_similarity: float = Field(default=0.25, ge=0.0, le=1.0)
 
     answer_max_words: int = Field(default=120, ge=30, le=400)

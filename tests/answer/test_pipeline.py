@@ -115,9 +115,11 @@ def test_failing_vector_store_still_answers_from_bm25(deps: Collaborators) -> No
 def test_urgent_message_gets_999_first_even_when_the_model_times_out(
     llm_deps: Collaborators,
 ) -> None:
-    with llm_mock(assert_all_called=False) as mock:
-        mock.post(LLM_URL).mock(side_effect=httpcore2.ReadTimeout("timed out"))
-        result = answer(f"{URGENT}. what did the review say about freezers", [], llm_deps)
+    with llm_mock() as mock:
+        route = mock.post(LLM_URL).mock(side_effect=httpcore2.ReadTimeout("timed out"))
+        result = answer(f"{URGENT}. freezers storing rape kits were overstuffed?", [], llm_deps)
+    assert route.called, "precondition: the question is in scope, so the model was asked"
+    assert result.mode == "extractive"
     assert_urgent_first(result)
 
 
@@ -166,7 +168,6 @@ def test_follow_up_about_when_a_freezer_broke_cites_the_freezer_chunk(deps: Coll
     result = answer("when did one break?", history, deps)
     assert_grounded(deps, result)
     assert FREEZER_DOC in {c.doc_id for c in result.citations}
-    assert "heatwave" in result.text
 
 
 # --- LLM mode --------------------------------------------------------------------------------
@@ -175,33 +176,19 @@ def test_follow_up_about_when_a_freezer_broke_cites_the_freezer_chunk(deps: Coll
 def test_llm_answer_keeps_the_supported_sentence_and_drops_the_unsupported_number(
     llm_deps: Collaborators,
 ) -> None:
-    def reply(request: httpx.Request) -> httpx.Response:
-        n = source_number(request, "heatwave")
-        text = f"The freezers broke in the 2022 heatwave [{n}]. There were 999 kits [{n}]."
-        return httpx.Response(200, json=chat_completion(text))
-
+    reply = "The freezers broke in the 2022 heatwave [1]. There were 999 kits [1]."
     with llm_mock() as mock:
-        route = mock.post(LLM_URL).mock(side_effect=reply)
+        route = mock.post(LLM_URL).respond(json=chat_completion(reply))
         result = answer(FREEZERS, [], llm_deps)
     assert route.call_count == 1
+    sent = numbered_sources(route.calls.last.request)
+    assert "heatwave" in sent[1], "precondition: source [1] is the freezer chunk"
     assert result.mode == "llm"
     assert result.text == "The freezers broke in the 2022 heatwave [1]."
     assert "999" not in result.text
     assert_grounded(llm_deps, result)
     assert result.citations[0].doc_id == FREEZER_DOC
     assert any("unsupported number" in note for note in result.notes)
-
-
-def test_model_reply_with_the_mocked_source_order_is_checked_against_those_sources(
-    llm_deps: Collaborators,
-) -> None:
-    reply = "The freezers broke in the 2022 heatwave [1]. There were 999 kits [1]."
-    with llm_mock() as mock:
-        route = mock.post(LLM_URL).respond(json=chat_completion(reply))
-        result = answer(FREEZERS, [], llm_deps)
-    assert "heatwave" in numbered_sources(route.calls.last.request)[1], "[1] is the freezer chunk"
-    assert result.mode == "llm"
-    assert result.text == "The freezers broke in the 2022 heatwave [1]."
 
 
 def test_llm_markers_after_the_full_stop_cite_the_sentence_before_them(

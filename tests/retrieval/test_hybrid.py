@@ -41,8 +41,11 @@ def test_gate_rejects_an_unrelated_question(real_settings: Settings, local_embed
     off_topic = search("banana bread recipe with walnuts", index, local_embedder)
     on_topic = search("what did the review say about the rape kit freezers", index, local_embedder)
     s = real_settings
-    assert not passes_gate(off_topic, s.gate_min_similarity, s.gate_min_lexical_hits)
-    assert passes_gate(on_topic, s.gate_min_similarity, s.gate_min_lexical_hits)
+    gate = (s.gate_min_similarity, s.gate_strong_similarity, s.gate_min_lexical_score)
+    assert not passes_gate(off_topic, *gate)
+    assert passes_gate(on_topic, *gate)
+    elsewhere = search("how does the NYPD investigate its own officers", index, local_embedder)
+    assert not passes_gate(elsewhere, *gate)
 
 
 def test_langchain_retriever_returns_documents_with_citation_metadata(

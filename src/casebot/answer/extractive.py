@@ -20,9 +20,11 @@ from casebot.retrieval.lexical import tokenize
 
 CONTEXT_LABEL = "Context, not a Casey Review finding: "
 CONTEXT_PENALTY = 0.05
-REPORT_QUESTION_PENALTY = 0.2
+REPORT_QUESTION_PENALTY = 0.1
 LEXICAL_WEIGHT = 0.3
 RANK_WEIGHT = 0.06
+CHUNK_WEIGHT = 0.4
+NEIGHBOUR_BONUS = 0.3
 DUPLICATE_SIMILARITY = 0.82
 
 
@@ -76,21 +78,32 @@ def compose(
     min_similarity: float = 0.25,
 ) -> Draft:
     """Choose answer sentences; an empty draft means nothing good enough was found."""
-    ranked = sorted(_candidates(question, result, index), key=lambda c: -c.score)
+    pool = _candidates(question, result, index)
     chosen: list[Candidate] = []
     words = 0
-    for cand in ranked:
-        if cand.similarity < min_similarity and chosen:
+    while pool and len(chosen) < max_sentences and words < max_words:
+        # The sentence next to one already chosen usually carries its detail (the figure
+        # after the claim), so neighbours get a bonus and answers read as passages.
+        taken = {(c.chunk.chunk_id, c.position) for c in chosen}
+
+        def gain(cand: Candidate) -> float:
+            cid, pos = cand.chunk.chunk_id, cand.position
+            near = (cid, pos - 1) in taken or (cid, pos + 1) in taken
+            if not near and chosen and cand.similarity < min_similarity:
+                return float("-inf")  # off the point, and not the detail of a chosen sentence
+            return cand.score + (NEIGHBOUR_BONUS if near else 0.0)
+
+        best_cand = max(pool, key=gain)
+        if gain(best_cand) == float("-inf"):
             break
-        if any(float(cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
+        pool.remove(best_cand)
+        if any(float(best_cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
             continue
-        size = len(cand.sentence.split())
-        if chosen and (words + size > max_words or len(chosen) >= max_sentences):
+        size = len(best_cand.sentence.split())
+        if chosen and words + size > max_words:
             continue
-        chosen.append(cand)
+        chosen.append(best_cand)
         words += size
-        if words >= max_words or len(chosen) >= max_sentences:
-            break
     if not chosen:
         return Draft((), ())
     # Read in a natural order: chunks by their best sentence, sentences in document order.

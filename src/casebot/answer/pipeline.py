@@ -109,14 +109,22 @@ def answer(
     settings = deps.settings
     try:
         result = search(
-            query, deps.index, deps.embedder, settings.top_k, settings.candidates, settings.rrf_k
+            query,
+            deps.index,
+            deps.embedder,
+            settings.top_k,
+            settings.candidates,
+            settings.rrf_k,
+            # Someone disclosing harm most needs the support guidance, not the report's figures.
+            prefer_kind="support" if safety.level != "none" else None,
         )
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
 
-    if not passes_gate(result, settings.gate_min_similarity, settings.gate_min_lexical_hits):
-        unrelated = result.top_similarity < settings.gate_min_similarity - 0.1
+    gate = (settings.gate_min_similarity, settings.gate_strong_similarity, settings.gate_min_lexical_score)
+    if not passes_gate(result, *gate):
+        unrelated = result.top_similarity < settings.gate_min_similarity + 0.08
         text = deps.texts.out_of_scope if unrelated else deps.texts.no_answer
         return _outcome(text, safety, "out_of_scope", chosen)
 
@@ -124,13 +132,13 @@ def answer(
     draft: Draft | None = None
     if chosen == "llm" and deps.generator is not None:
         try:
-            draft = _llm_draft(query, result, history, deps.generator)
+            draft = _llm_draft(result.query, result, history, deps.generator)
         except GeneratorError as exc:
             notes.append(f"llm failed ({exc}); extractive answer given")
             chosen = "extractive"
     if draft is None:
         draft = extractive.compose(
-            query,
+            result.query,
             result,
             deps.index,
             settings.answer_max_words,

@@ -48,7 +48,8 @@ _ABOUT_CONTEXT = re.compile(
     r"vetting review)\b",
     re.IGNORECASE,
 )
-CONTEXT_DISCOUNT = 0.8
+CONTEXT_DISCOUNT = 0.9
+PREFERRED_BOOST = 1.3
 
 
 def prefers_report(query: str) -> bool:
@@ -63,6 +64,21 @@ def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
     return scores
 
 
+def sentence_ranking(index: LoadedIndex, query_vector: np.ndarray[Any, Any], n: int) -> list[str]:
+    """Chunks ordered by their best-matching sentence: a precise fact in a broad chunk counts."""
+    if not len(index.sentence_vectors):
+        return []
+    sims = index.sentence_vectors @ query_vector
+    ranked: list[str] = []
+    for row in np.argsort(-sims):
+        cid = index.chunks[int(index.sentence_owner[row])].chunk_id
+        if cid not in ranked:
+            ranked.append(cid)
+            if len(ranked) == n:
+                break
+    return ranked
+
+
 def search(
     query: str,
     index: LoadedIndex,
@@ -70,8 +86,14 @@ def search(
     k: int = 6,
     candidates: int = 30,
     rrf_k: int = 60,
+    prefer_kind: str | None = None,
 ) -> SearchResult:
-    """Top-k chunks for a query. If the vector store fails, BM25 alone still answers."""
+    """Top-k chunks for a query. If the vector store fails, BM25 alone still answers.
+
+    Three rankings are fused: chunk vectors (Chroma), best sentence vector, and BM25.
+    `prefer_kind` lifts one kind of document, e.g. support guidance for someone at risk.
+    """
+    query = index.speller.correct(query)
     query_vector = embedder.embed([query])[0]
     lexical = index.lexical.query(query, candidates)
     dense_ok = True
@@ -79,12 +101,17 @@ def search(
         dense = index.store.query(query_vector, candidates)
     except RetrievalUnavailable:
         dense, dense_ok = [], False
-    fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]], rrf_k)
-    if prefers_report(query):
-        for cid in fused:
-            chunk = index.by_id.get(cid)
-            if chunk is not None and chunk.kind == "context":
-                fused[cid] *= CONTEXT_DISCOUNT
+    by_sentence = sentence_ranking(index, query_vector, candidates)
+    fused = rrf([[cid for cid, _ in dense], by_sentence, [cid for cid, _ in lexical]], rrf_k)
+    report_first = prefers_report(query)
+    for cid in fused:
+        chunk = index.by_id.get(cid)
+        if chunk is None:
+            continue
+        if report_first and chunk.kind == "context":
+            fused[cid] *= CONTEXT_DISCOUNT
+        if prefer_kind is not None and chunk.kind == prefer_kind:
+            fused[cid] *= PREFERRED_BOOST
     lexical_scores = dict(lexical)
     ranked = sorted(fused, key=lambda cid: (-fused[cid], index.position.get(cid, 0)))
     hits = []

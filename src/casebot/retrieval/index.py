@@ -14,6 +14,7 @@ from casebot.ingest.layout import IndexLayout
 from casebot.ingest.manifest import Manifest
 from casebot.ingest.models import Chunk
 from casebot.retrieval.lexical import LexicalIndex
+from casebot.retrieval.spelling import Speller
 from casebot.retrieval.store import ChromaStore, Store
 
 if TYPE_CHECKING:
@@ -46,6 +47,11 @@ class LoadedIndex:
         self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         offsets = np.cumsum([0] + [len(c.sentences) for c in self.chunks])
         self.sentence_offsets: list[int] = [int(x) for x in offsets]
+        self.speller = Speller(c.embed_text for c in self.chunks)
+        # Which chunk each sentence vector belongs to, for sentence-level dense ranking.
+        self.sentence_owner = np.repeat(
+            np.arange(len(self.chunks)), [len(c.sentences) for c in self.chunks]
+        )
 
     def sentence_rows(self, chunk_id: str) -> np.ndarray[Any, Any]:
         i = self.position[chunk_id]

@@ -80,7 +80,13 @@ class SafetyTexts:
         return self._t.injection
 
 
-REFUSAL_KINDS = ("evade_vetting", "locate_person", "self_harm_method", "harm_others")
+REFUSAL_KINDS = (
+    "evade_vetting",
+    "locate_person",
+    "personal_data",
+    "self_harm_method",
+    "harm_others",
+)
 
 
 def load_safety_texts(path: Path, catalog: Catalog) -> SafetyTexts:

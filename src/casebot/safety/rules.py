@@ -303,9 +303,16 @@ REFUSALS: dict[str, re.Pattern[str]] = {
         r"\bhome address\b"
     ),
     "self_harm_method": re.compile(
-        r"\b(how|best way|quickest way|easiest way|painless way|least painful|what's the best way)\b[^.?!]{0,50}"
-        r"\b(kill myself|suicide|die|overdose|hang myself|not wake up|end my life|cut deeper)\b|"
+        r"\b(how (do|can|could|would|should) i|how to|best way|quickest way|easiest way|painless way|"
+        r"least painful|most painless|what's the best way)\b[^.?!]{0,50}"
+        r"\b(kill myself|commit suicide|die|overdose|hang myself|not wake up|end my life|cut deeper)\b|"
         r"\bhow many\b[^.?!]{0,40}\b(pills|tablets|paracetamol)\b[^.?!]{0,40}\b(die|kill|not wake up|fatal|overdose)\b"
+    ),
+    "personal_data": re.compile(
+        r"\b(names?|phone numbers?|addresses|contact details|personal details|home addresses)\b[^.?!]{0,30}"
+        r"\b(of|for)\b[^.?!]{0,20}\b(the )?(police officers?|victims?|survivors?|women|complainants?)\b|"
+        r"\b(get into|access|hack|break into|log ?in to|look at)\b[^.?!]{0,40}\b(database|records system|"
+        r"police (computer|system|records)|pnc|centurion)\b"
     ),
     "harm_others": re.compile(
         r"\bhow (do|can|could|would|should) i\b[^.?!]{0,30}\b(hurt|kill|poison|stab|attack|beat up|get revenge on|"
