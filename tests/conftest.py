@@ -117,7 +117,10 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 @pytest.fixture
 def tiny_settings(make_settings: Callable[..., Settings], tiny_knowledge: Path) -> Settings:
-    return make_settings(knowledge_dir=tiny_knowledge, gate_min_similarity=0.05)
+    # Tiny corpora give small BM25 scores and a hashing embedder small similarities.
+    return make_settings(
+        knowledge_dir=tiny_knowledge, gate_min_similarity=0.05, gate_min_lexical_score=0.5
+    )
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from casebot.config import Settings
@@ -31,7 +32,7 @@ def _settings() -> Settings:
 
 
 def _fail(exc: CasebotError) -> typer.Exit:
-    err.print(f"[red]{exc.code}:[/red] {exc}")
+    err.print(f"[red]{exc.code}:[/red] {escape(str(exc))}")
     return typer.Exit(2)
 
 
@@ -61,7 +62,7 @@ def run_ingest(settings: Settings, force: bool = False, quiet: bool = False) -> 
     if report.skipped:
         console.print(f"[yellow]skipped {len(report.skipped)} file(s):[/yellow]")
         for path, reason in sorted(report.skipped.items()):
-            console.print(f"  {path}: {reason}")
+            console.print(f"  {escape(path)}: {escape(reason)}")
     return report.changed_documents
 
 
@@ -111,20 +112,21 @@ def ask(
         return
     safety = response.safety
     if safety.message:
-        console.print(f"[bold red]{safety.message}[/bold red]\n")
-    console.print(response.answer)
+        console.print(f"[bold red]{escape(safety.message)}[/bold red]\n")
+    console.print(response.answer, markup=False)
     if response.citations:
         console.print("\n[bold]Sources[/bold]")
         for c in response.citations:
             where = ", ".join(x for x in (c.section, f"p. {c.page}" if c.page else None) if x)
-            console.print(f"  [{c.n}] {c.title}" + (f" ({where})" if where else ""))
-            console.print(f'      "{c.quote}"')
+            line = f"  [{c.n}] {c.title}" + (f" ({where})" if where else "")
+            console.print(line, markup=False)
+            console.print(f'      "{c.quote}"', markup=False)
     if safety.signposts:
         table = Table(title="Support", show_lines=False)
         for column in ("Service", "Phone", "Text", "Web", "Hours"):
             table.add_column(column)
         for s in safety.signposts:
-            table.add_row(s.name, s.phone or "", s.text or "", s.url or "", s.hours or "")
+            table.add_row(*(escape(v or "") for v in (s.name, s.phone, s.text, s.url, s.hours)))
         console.print(table)
 
 

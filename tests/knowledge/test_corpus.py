@@ -112,7 +112,9 @@ def test_an_official_pdf_can_join_the_corpus_and_citations_carry_its_pages(
         pdf.set_font("Helvetica", size=12)
         pdf.multi_cell(0, 10, text)
     pdf.output(str(tiny_knowledge / "casey-review" / "official-report.pdf"))
-    settings = make_settings(knowledge_dir=tiny_knowledge, gate_min_similarity=0.05)
+    settings = make_settings(
+        knowledge_dir=tiny_knowledge, gate_min_similarity=0.05, gate_min_lexical_score=0.5
+    )
     ingest(settings, lambda: fake_embedder, fake_embedder.name)
     deps = build_collaborators(settings, embedder=fake_embedder)
     result = answer("Parliamentary and Diplomatic Protection command disbanding", [], deps)

@@ -11,17 +11,20 @@ from casebot.ingest.models import Chunk
 from casebot.text import content_words, numbers_in, split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+# Markers written after the closing punctuation: "... broken. [1]" or "... broken.[1]".
+_TRAILING_MARKERS = re.compile(r"([.!?][\"'\u201d\u2019)]*)((?:\s*\[\d+\])+)")
 
 
 def parse_marked(text: str) -> list[tuple[str, tuple[int, ...]]]:
     """Split model output into sentences and the [n] markers each one carries."""
+    # A marker that follows the full stop belongs to the sentence before it: move it inside.
+    text = _TRAILING_MARKERS.sub(r"\2\1", text)
     out = []
     for sentence in split_sentences(text):
         numbers = tuple(int(n) for n in _MARKER.findall(sentence))
         plain = _MARKER.sub("", sentence).strip()
         if plain:
             out.append((plain, numbers))
-    # A marker that opens the next "sentence" belongs to the one before it.
     return out
 
 

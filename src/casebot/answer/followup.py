@@ -11,7 +11,7 @@ _FOLLOW_UP = re.compile(
     r"^\s*(and|but|so|also|what about|how about|what else|why|how come|who was|who were|"
     r"what did (she|he|they|it)|tell me more|more about|same for|and what|what was|what were|"
     r"how many|did (she|he|they|it))\b"
-    r"|\b(it|that|this|they|them|those|these|he|she|him|her|his|its|their)\b",
+    r"|\b(it|that|this|they|them|those|these|he|she|him|her|his|its|their|one|ones)\b",
     re.IGNORECASE,
 )
 MAX_SHORT = 6

@@ -61,6 +61,6 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
             allow_methods=["GET", "POST"],
             allow_headers=["content-type"],
         )
-    app.add_middleware(PrivacyHeadersMiddleware)
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(PrivacyHeadersMiddleware)  # added last = outermost: a 413 gets it too
     return app

@@ -166,6 +166,12 @@ def ingest(
         chunks, vectors, sentence_vectors = _assemble(
             old_chunks, files, fresh, fresh_vectors, fresh_sentence_vectors
         )
+        if not chunks:
+            problems = "; ".join(f"{path}: {reason}" for path, reason in sorted(skipped.items()))
+            raise IngestError(
+                f"no document in {settings.knowledge_dir} could be indexed"
+                + (f" (skipped {problems})" if problems else "")
+            )
         version = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         work = layout.start(version)
         manifest = Manifest(

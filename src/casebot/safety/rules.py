@@ -77,6 +77,7 @@ URGENT: list[Rule] = [
         r"\bsay he will kill\b|\bhe say he\b[^.?!]{0,10}\bkill\b",
         r"\b(can't|cannot) (talk|speak|make noise)\b[^.?!]{0,60}\b(he's|she's|they're|he|she)\b|"
         r"\bhe will hear me\b|\bin the next room\b[^.?!]{0,40}\b(hear|can't)\b",
+        r"\b(i'm|i am|we're|we are) in (immediate |real |serious |grave )?danger\b",
         r"\bscared for my life\b|\bfear for my life\b|\bgoing to die\b[^.?!]{0,30}\b(he|she|they)\b",
     ),
     # Suicide and self-harm intent now.
