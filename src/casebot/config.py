@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     sentence_min_similarity: float = Field(default=0.25, ge=0.0, le=1.0)
 
     answer_max_words: int = Field(default=120, ge=30, le=400)
-    answer_max_sentences: int = Field(default=5, ge=1, le=12)
+    answer_max_sentences: int = Field(default=6, ge=1, le=12)
 
     mode: Literal["auto", "extractive", "llm"] = "auto"
     llm_base_url: str | None = None

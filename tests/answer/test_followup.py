@@ -1,4 +1,4 @@
-"""contextualise(): a follow-up leans on the previous user turn; a standalone question does not."""
+"""contextualise(): a follow-up leans on the previous turn; a standalone question does not."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import pytest
 from casebot.answer.followup import contextualise
 
 PREVIOUS = "What did the review find about misconduct?"
-HISTORY = [("user", PREVIOUS), ("assistant", "The review found that 1,809 officers [1].")]
+REPLY_LEAD = "The review found that 1,809 officers faced allegations."
+HISTORY = [("user", PREVIOUS), ("assistant", "The review found that 1,809 officers [1] faced allegations. More.")]
+
+
+def joined(question: str) -> str:
+    """The previous question, the first sentence of the reply without markers, the follow-up."""
+    return f"{PREVIOUS} {REPLY_LEAD} {question}"
 
 
 def test_what_about_women_is_joined_to_the_previous_user_turn() -> None:
-    assert contextualise("what about women?", HISTORY) == f"{PREVIOUS} what about women?"
+    assert contextualise("what about women?", HISTORY) == joined("what about women?")
 
 
 @pytest.mark.parametrize(
@@ -31,27 +37,29 @@ def test_standalone_question_is_not_joined(question: str) -> None:
     ["what happened to them afterwards?", "why?", "and the dismissals?", "tell me more"],
 )
 def test_short_question_leaning_on_the_last_turn_is_joined(question: str) -> None:
-    assert contextualise(question, HISTORY) == f"{PREVIOUS} {question}"
+    assert contextualise(question, HISTORY) == joined(question)
 
 
 def test_when_did_one_break_leans_on_the_previous_question() -> None:
     history = [("user", "what did the review say about freezers"), ("assistant", "They broke [1].")]
-    joined = contextualise("when did one break?", history)
-    assert joined == "what did the review say about freezers when did one break?"
+    query = contextualise("when did one break?", history)
+    assert query == "what did the review say about freezers They broke. when did one break?"
 
 
 def test_follow_up_without_history_is_left_alone() -> None:
     assert contextualise("what about women?", []) == "what about women?"
 
 
-def test_follow_up_joins_the_last_user_turn_not_the_assistant_reply() -> None:
+def test_follow_up_joins_the_last_turn_not_earlier_ones() -> None:
     history = [
         ("user", "What did the review find about freezers?"),
         ("assistant", "Freezers were broken [1]."),
         ("user", PREVIOUS),
         ("assistant", "Officers faced allegations [1]."),
     ]
-    assert contextualise("what about women?", history) == f"{PREVIOUS} what about women?"
+    query = contextualise("what about women?", history)
+    assert query == f"{PREVIOUS} Officers faced allegations. what about women?"
+    assert "freezers" not in query.lower()
 
 
 def test_history_of_assistant_turns_only_is_ignored() -> None:

@@ -8,6 +8,7 @@ and returns them verbatim, each with its citation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -85,14 +86,7 @@ def compose(
         # The sentence next to one already chosen usually carries its detail (the figure
         # after the claim), so neighbours get a bonus and answers read as passages.
         taken = {(c.chunk.chunk_id, c.position) for c in chosen}
-
-        def gain(cand: Candidate) -> float:
-            cid, pos = cand.chunk.chunk_id, cand.position
-            near = (cid, pos - 1) in taken or (cid, pos + 1) in taken
-            if not near and chosen and cand.similarity < min_similarity:
-                return float("-inf")  # off the point, and not the detail of a chosen sentence
-            return cand.score + (NEIGHBOUR_BONUS if near else 0.0)
-
+        gain = partial(_gain, taken=taken, anchored=bool(chosen), min_similarity=min_similarity)
         best_cand = max(pool, key=gain)
         if gain(best_cand) == float("-inf"):
             break
@@ -129,6 +123,17 @@ def compose(
             labelled.add(cid)
         sentences.append((text, (numbers[cid],)))
     return Draft(tuple(sentences), tuple(citations))
+
+
+def _gain(
+    cand: Candidate, taken: set[tuple[str, int]], anchored: bool, min_similarity: float
+) -> float:
+    """A candidate's worth given what is chosen: neighbours of chosen sentences gain."""
+    cid, pos = cand.chunk.chunk_id, cand.position
+    near = (cid, pos - 1) in taken or (cid, pos + 1) in taken
+    if not near and anchored and cand.similarity < min_similarity:
+        return float("-inf")  # off the point, and not the detail of a chosen sentence
+    return cand.score + (NEIGHBOUR_BONUS if near else 0.0)
 
 
 def citation_for(chunk: Chunk, n: int, quote: str) -> Citation:

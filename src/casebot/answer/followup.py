@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from casebot.text import content_words
+from casebot.text import content_words, split_sentences
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|but|so|also|what about|how about|what else|why|how come|who was|who were|"
@@ -15,16 +15,33 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 MAX_SHORT = 6
+ANSWER_WORDS = 25
+_MARKERS = re.compile(r"\[\d+\]")
+
+
+def _lead(reply: str) -> str:
+    """The first words of an answer's first sentence, without citation markers."""
+    sentences = split_sentences(reply)
+    if not sentences:
+        return ""
+    plain = re.sub(r"\s+([.!?])", r"\1", _MARKERS.sub("", sentences[0]))
+    return " ".join(plain.split()[:ANSWER_WORDS])
 
 
 def contextualise(message: str, history: Sequence[tuple[str, str]]) -> str:
-    """The retrieval query: the message, joined to the previous user turn when it leans on it."""
+    """The retrieval query: the message, joined to the previous turn when it leans on it.
+
+    The previous question names the topic; the first sentence of the previous answer names
+    what "he" or "it" now refers to (Carrick, the letter), so both join a short follow-up.
+    """
     previous = next((text for role, text in reversed(history) if role == "user"), None)
     if not previous:
         return message
     n = len(content_words(message))
     if n == 0 or (n <= MAX_SHORT and _FOLLOW_UP.search(message)):
-        return f"{previous} {message}"
+        reply = next((text for role, text in reversed(history) if role == "assistant"), "")
+        lead = _lead(reply)
+        return " ".join(part for part in (previous, lead, message) if part)
     return message
 
 

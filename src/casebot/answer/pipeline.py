@@ -122,8 +122,12 @@ def answer(
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
 
-    gate = (settings.gate_min_similarity, settings.gate_strong_similarity, settings.gate_min_lexical_score)
-    if not passes_gate(result, *gate):
+    if not passes_gate(
+        result,
+        settings.gate_min_similarity,
+        settings.gate_strong_similarity,
+        settings.gate_min_lexical_score,
+    ):
         unrelated = result.top_similarity < settings.gate_min_similarity + 0.08
         text = deps.texts.out_of_scope if unrelated else deps.texts.no_answer
         return _outcome(text, safety, "out_of_scope", chosen)

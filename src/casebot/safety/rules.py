@@ -301,7 +301,8 @@ REFUSALS: dict[str, re.Pattern[str]] = {
         r"\b(home )?address(es)?\b[^.?!]{0,50}\b(of|for)\b[^.?!]{0,40}\b(officer|police officer|victim|survivor|"
         r"couzens|carrick|woman|women|him|her|complainant)\b|\bwhere (does|do|did)\b[^.?!]{0,50}\b(live|lives)\b|"
         r"\b(find|track down|locate)\b[^.?!]{0,40}\b(where|address)\b[^.?!]{0,30}\b(lives?|officer|victim)\b|"
-        r"\bhome address\b"
+        r"\bhome address\b|\b(his|her|their|the officer's) (real|full) name\b|"
+        r"\bwhich station does (he|she|they) work\b|\bwhere (does|do) (he|she|they) work\b"
     ),
     "self_harm_method": re.compile(
         r"\b(how (do|can|could|would|should) i|how to|best way|quickest way|easiest way|painless way|"
