@@ -6,7 +6,6 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -15,8 +14,8 @@ from casebot.cli import app
 from casebot.config import Settings
 from casebot.retrieval.index import load_index
 from tests.conftest import TINY_DOCS
+from tests.contract import assert_chat_contract
 
-CHAT_KEYS = {"answer_id", "answer", "citations", "safety", "scope", "grounded", "mode"}
 CITATION_KEYS = {"n", "chunk_id", "doc_id", "title", "section", "page", "url", "quote"}
 SIGNPOST_KEYS = {"id", "name", "phone", "text", "url", "hours", "description"}
 URGENT = "i'm going to kill myself tonight"
@@ -140,20 +139,6 @@ def test_ask_with_an_unknown_mode_exits_2(tmp_path: Path) -> None:
     no_traceback(result)
 
 
-def _assert_contract(body: dict[str, Any]) -> None:
-    assert set(body) == CHAT_KEYS
-    assert isinstance(body["answer_id"], str) and body["answer_id"]
-    assert isinstance(body["answer"], str) and body["answer"]
-    assert body["scope"] in {"in_scope", "out_of_scope", "refused"}
-    assert isinstance(body["grounded"], bool)
-    assert body["mode"] in {"extractive", "llm"}
-    for citation in body["citations"]:
-        assert set(citation) == CITATION_KEYS
-    assert set(body["safety"]) == {"level", "categories", "message", "signposts"}
-    for signpost in body["safety"]["signposts"]:
-        assert set(signpost) == SIGNPOST_KEYS
-
-
 @pytest.mark.slow
 def test_ask_json_prints_the_post_v1_chat_json(real_settings: Settings) -> None:
     question = "What did the review say about the freezers used to store rape kits?"
@@ -162,7 +147,7 @@ def test_ask_json_prints_the_post_v1_chat_json(real_settings: Settings) -> None:
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
-    _assert_contract(body)
+    assert_chat_contract(body)
     assert body["grounded"] is True and body["scope"] == "in_scope"
     assert body["mode"] == "extractive"
     assert body["citations"]
