@@ -16,8 +16,6 @@ from casebot.retrieval.index import load_index
 from tests.conftest import TINY_DOCS
 from tests.contract import assert_chat_contract
 
-CITATION_KEYS = {"n", "chunk_id", "doc_id", "title", "section", "page", "url", "quote"}
-SIGNPOST_KEYS = {"id", "name", "phone", "text", "url", "hours", "description"}
 URGENT = "i'm going to kill myself tonight"
 BROKEN = "casey-review/99-broken.md"
 BROKEN_NAMES = [BROKEN, "casey-review/[draft] 99-broken.md"]
