@@ -7,6 +7,7 @@ and returns them verbatim, each with its citation.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -20,6 +21,11 @@ from casebot.retrieval.index import LoadedIndex
 from casebot.retrieval.lexical import tokenize
 
 CONTEXT_LABEL = "Context, not a Casey Review finding: "
+# A context page may restate what Casey herself said; a sentence that opens by naming her
+# or her review as its source must not be labelled "not a Casey Review finding".
+_CASEY_SPEAKS = re.compile(
+    r"^(in [^,]{0,60}, )?(the )?((baroness )?casey|(casey )?review|final report)\b", re.IGNORECASE
+)
 CONTEXT_PENALTY = 0.05
 REPORT_QUESTION_PENALTY = 0.1
 LEXICAL_WEIGHT = 0.3
@@ -118,7 +124,7 @@ def compose(
             ).sentence
             citations.append(citation_for(cand.chunk, numbers[cid], quote))
         text = cand.sentence
-        if cand.chunk.kind == "context" and cid not in labelled:
+        if cand.chunk.kind == "context" and cid not in labelled and not _CASEY_SPEAKS.match(text):
             text = CONTEXT_LABEL + text
             labelled.add(cid)
         sentences.append((text, (numbers[cid],)))
