@@ -19,7 +19,18 @@ UK_PHONE = re.compile(
     r"^(999|112|101|111|116 ?\d{3}|0800 ?\d{4}|18000|18001 ?\d[\d ]+|0\d(?: ?\d){8,9}"
     r"|08 08 16 89 111)$"
 )
-OUT_OF_DATE_NUMBERS = ("0808 802 9999", "08457 90 90 90")
+# Retired numbers still copied around the web (Rape Crisis's old line, Samaritans' old
+# number). Kept as digit groups so the deny-list itself is not a findable copy of them.
+OUT_OF_DATE_NUMBERS: tuple[tuple[str, ...], ...] = (
+    ("0808", "802", "9999"),
+    ("08457", "90", "90", "90"),
+)
+
+
+def out_of_date_numbers_in(text: str) -> list[str]:
+    """Retired numbers in a text, however they are spaced."""
+    digits = re.sub(r"[\s-]", "", text)
+    return [" ".join(groups) for groups in OUT_OF_DATE_NUMBERS if "".join(groups) in digits]
 
 
 class Service(BaseModel):
@@ -61,9 +72,8 @@ class Service(BaseModel):
         if not (self.phone or self.text or self.url):
             raise ValueError("a service needs a phone number, a text route or a url")
         for field_value in (self.phone, self.text, self.hours, self.description):
-            for bad in OUT_OF_DATE_NUMBERS:
-                if field_value and bad in field_value:
-                    raise ValueError(f"out-of-date number {bad}")
+            for bad in out_of_date_numbers_in(field_value or ""):
+                raise ValueError(f"out-of-date number {bad}")
         return self
 
     def signpost(self) -> Signpost:

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from casebot.errors import PromptError
-from casebot.safety.catalog import OUT_OF_DATE_NUMBERS, Catalog
+from casebot.safety.catalog import Catalog, out_of_date_numbers_in
 from casebot.safety.models import CATEGORIES, Level
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9-]+)\.(phone|text|url|name|hours)\}")
@@ -110,7 +110,7 @@ def load_safety_texts(path: Path, catalog: Catalog) -> SafetyTexts:
             return str(field_value)
 
         filled = _PLACEHOLDER.sub(sub, value)
-        problems.extend(f"out-of-date number {n}" for n in OUT_OF_DATE_NUMBERS if n in filled)
+        problems.extend(f"out-of-date number {n}" for n in out_of_date_numbers_in(filled))
         if re.search(r"\{[^}]*\}", filled) and not problems:
             problems.append(f"unresolved placeholder in {value[:40]!r}")
         return filled
