@@ -34,6 +34,15 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
     return _real_connect(self, address)
 
 
+@pytest.fixture
+def clean_casebot_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only what a test passes reaches Settings: no CASEBOT_* from the shell, no stray .env."""
+    for name in list(os.environ):
+        if name.startswith("CASEBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any connection beyond loopback fails the test that made it."""

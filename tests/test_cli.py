@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -21,13 +20,7 @@ BROKEN = "casey-review/99-broken.md"
 BROKEN_NAMES = [BROKEN, "casey-review/[draft] 99-broken.md"]
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Only what a test passes reaches Settings: no CASEBOT_* from the shell, no stray .env."""
-    for name in list(os.environ):
-        if name.startswith("CASEBOT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_casebot_env")
 
 
 def invoke(args: list[str], knowledge: Path, data: Path) -> Result:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,10 @@ from tests.evals.conftest import builder, eval_settings, reusable, worst_first, 
 
 # Floors any working pipeline meets on the small corpus, so these tests fail only on what
 # they are about (a regression against the baseline), not on how casebot is tuned today.
-LENIENT = tuple(
-    f"{name}={1.0 if name == 'false_urgent_rate' else 0.0}" for name in DEFAULT_FLOORS
-)
+LENIENT = tuple(f"{name}={1.0 if name == 'false_urgent_rate' else 0.0}" for name in DEFAULT_FLOORS)
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("CASEBOT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_casebot_env")
 
 
 def _app() -> typer.Typer:
@@ -117,9 +109,8 @@ def test_a_degraded_retriever_fails_the_run_against_the_baseline(
     assert code == 0  # the same pipeline against its own baseline passes
 
     degraded = reusable(
-        wired, subject=dataclasses.replace(
-            wired.subject, retrieval=worst_first(wired.subject.retrieval)
-        )
+        wired,
+        subject=dataclasses.replace(wired.subject, retrieval=worst_first(wired.subject.retrieval)),
     )
     code, out = _run(options, settings, degraded)
     assert code == 1
@@ -134,9 +125,8 @@ def test_a_degraded_retriever_fails_the_default_recall_floor_without_a_baseline(
 ) -> None:
     lenient_except_recall = tuple(f for f in LENIENT if not f.startswith("evidence_recall"))
     degraded = reusable(
-        wired, subject=dataclasses.replace(
-            wired.subject, retrieval=worst_first(wired.subject.retrieval)
-        )
+        wired,
+        subject=dataclasses.replace(wired.subject, retrieval=worst_first(wired.subject.retrieval)),
     )
     options = EvalOptions(
         datasets=(datasets["qa"],),
@@ -147,9 +137,9 @@ def test_a_degraded_retriever_fails_the_default_recall_floor_without_a_baseline(
     code, out = _run(options, settings, degraded)
     assert code == 1
     assert "evidence_recall_at_5: FAIL floor" in out
-    assert "no baseline" in json.loads((tmp_path / "reports" / "report.json").read_text())[
-        "notes"
-    ][0]
+    assert (
+        "no baseline" in json.loads((tmp_path / "reports" / "report.json").read_text())["notes"][0]
+    )
 
 
 def test_update_baseline_never_fails_on_regression_and_latency_is_never_gated(
@@ -160,9 +150,8 @@ def test_update_baseline_never_fails_on_regression_and_latency_is_never_gated(
         json.dumps({"metrics": {"evidence_recall_at_5": 1.0, "latency_p95_ms": 0.0001}})
     )
     degraded = reusable(
-        wired, subject=dataclasses.replace(
-            wired.subject, retrieval=worst_first(wired.subject.retrieval)
-        )
+        wired,
+        subject=dataclasses.replace(wired.subject, retrieval=worst_first(wired.subject.retrieval)),
     )
     options = EvalOptions(
         datasets=(datasets["qa"],),

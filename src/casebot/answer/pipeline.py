@@ -117,6 +117,8 @@ def answer(
             settings.rrf_k,
             # Someone disclosing harm most needs the support guidance, not the report's figures.
             prefer_kind="support" if safety.level != "none" else None,
+            # The message was embedded once for the safety vote; reuse it when it is the query.
+            query_vector=vector if query == message else None,
         )
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)

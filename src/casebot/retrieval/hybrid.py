@@ -87,14 +87,19 @@ def search(
     candidates: int = 30,
     rrf_k: int = 60,
     prefer_kind: str | None = None,
+    query_vector: np.ndarray[Any, Any] | None = None,
 ) -> SearchResult:
     """Top-k chunks for a query. If the vector store fails, BM25 alone still answers.
 
     Three rankings are fused: chunk vectors (Chroma), best sentence vector, and BM25.
     `prefer_kind` lifts one kind of document, e.g. support guidance for someone at risk.
+    `query_vector`, when given, is the embedding of `query` as written; it is reused unless
+    spelling repair changed the text.
     """
-    query = index.speller.correct(query)
-    query_vector = embedder.embed([query])[0]
+    corrected = index.speller.correct(query)
+    if query_vector is None or corrected != query:
+        query_vector = embedder.embed([corrected])[0]
+    query = corrected
     lexical = index.lexical.query(query, candidates)
     dense_ok = True
     try:

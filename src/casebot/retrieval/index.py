@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from casebot.errors import IndexNotReady, RetrievalUnavailable
+from casebot.errors import IndexNotReady
 from casebot.ingest.indexer import SENTENCE_VECTORS_NAME, VECTORS_NAME, read_chunks
 from casebot.ingest.layout import IndexLayout
 from casebot.ingest.manifest import Manifest
@@ -91,10 +91,7 @@ def load_index(settings: Settings, store: Store | None = None) -> LoadedIndex:
         raise IndexNotReady(f"index version {version} is unreadable: {exc}") from exc
     manifest = Manifest.read(directory)
     if store is None:
-        try:
-            store = ChromaStore.open(settings, directory, version)
-        except RetrievalUnavailable:
-            raise
+        store = ChromaStore.open(settings, directory, version)
     return LoadedIndex(
         version=version,
         chunks=chunks,

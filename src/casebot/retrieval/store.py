@@ -19,6 +19,7 @@ from casebot.errors import RetrievalUnavailable
 if TYPE_CHECKING:
     from casebot.config import Settings
 
+Vector = Sequence[float] | np.ndarray[Any, Any]
 COLLECTION_PREFIX = "casebot-"
 _BATCH = 500
 
@@ -26,7 +27,7 @@ _BATCH = 500
 class Store(Protocol):
     """Nearest chunks to a query vector, as (chunk_id, cosine similarity)."""
 
-    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]: ...
+    def query(self, vector: Vector, k: int) -> list[tuple[str, float]]: ...
 
     def count(self) -> int: ...
 
@@ -108,7 +109,7 @@ class ChromaStore:
         with contextlib.suppress(Exception):
             _client(settings, version_dir).delete_collection(collection_name(version))
 
-    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+    def query(self, vector: Vector, k: int) -> list[tuple[str, float]]:
         try:
             result = self._collection.query(
                 query_embeddings=[list(map(float, vector))],
