@@ -17,7 +17,7 @@ import pytest
 
 from casebot.config import Settings
 from casebot.evals.metrics import Passage
-from casebot.evals.runner import Retrieval
+from casebot.evals.runner import History, Retrieval
 from casebot.evals.wiring import Wiring, build_wiring
 from casebot.progress import Reporter, SilentReporter
 from tests.conftest import REPO, write_doc
@@ -256,8 +256,8 @@ def builder(wiring: Wiring) -> Callable[[Settings, Reporter, bool], Wiring]:
 def worst_first(retrieval: Retrieval) -> Retrieval:
     """A degraded retriever: only chunks the real one did not rank in its top k."""
 
-    def retrieve(query: str) -> list[Passage]:
-        best = {p.chunk_id for p in retrieval.retrieve(query)}
+    def retrieve(message: str, history: History) -> list[Passage]:
+        best = {p.chunk_id for p in retrieval.retrieve(message, history)}
         rest = [p for p in retrieval.corpus if p.chunk_id not in best]
         return list(reversed(rest))[: retrieval.k]
 

@@ -6,11 +6,13 @@ import dataclasses
 import itertools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from langchain_core.documents import Document as LCDocument
 
+from casebot.answer import pipeline
 from casebot.answer.models import Answer, Citation
 from casebot.config import Settings
 from casebot.evals.aggregate import by_tag, retrieval_metrics, subject_metrics
@@ -21,6 +23,7 @@ from casebot.evals.records import CaseRecord
 from casebot.evals.runner import History, Retrieval, Subject, run
 from casebot.evals.wiring import Wiring
 from casebot.ingest.loaders import load_document
+from casebot.retrieval.hybrid import SearchResult
 from casebot.safety.models import SafetyAssessment, Signpost
 from tests.evals.conftest import EVAL_DOCS, worst_first
 from tests.fakes import HashingEmbedder
@@ -38,8 +41,17 @@ def records(wired: Wiring, loaded: list[Dataset]) -> list[CaseRecord]:
 
 def test_every_case_and_turn_yields_one_record(records: list[CaseRecord]) -> None:
     ids = [r.case_id for r in records]
-    assert ids == ["t-001", "t-002", "t-003", "t-004", "t-005", "c-001#1", "c-001#2",
-                   "s-urgent", "s-none"]
+    assert ids == [
+        "t-001",
+        "t-002",
+        "t-003",
+        "t-004",
+        "t-005",
+        "c-001#1",
+        "c-001#2",
+        "s-urgent",
+        "s-none",
+    ]
     assert {r.kind for r in records} == {"qa", "conversations", "safety"}
 
 
@@ -67,7 +79,10 @@ def test_metrics_agree_with_the_records(records: list[CaseRecord]) -> None:
     assert values["urgent_recall"].n == 1
     assert values["false_urgent_rate"].n == 8  # 5 qa cases, 2 turns, 1 safety case
     assert set(retrieval_metrics(records, "peer")) == {
-        "evidence_recall_at_5", "evidence_entry_recall_at_5", "evidence_mrr", "evidence_ndcg_at_5"
+        "evidence_recall_at_5",
+        "evidence_entry_recall_at_5",
+        "evidence_mrr",
+        "evidence_ndcg_at_5",
     }
 
 
@@ -85,19 +100,19 @@ def test_a_degraded_retriever_scores_lower_than_the_real_one(
 
 
 def test_conversation_turns_get_the_history_and_casebot_retrieves_with_context(
-    wired: Wiring, loaded: list[Dataset]
+    wired: Wiring, loaded: list[Dataset], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[tuple[str, list[tuple[str, str]]]] = []
-    queries: dict[str, list[str]] = {"casebot": [], "peer": []}
+    calls: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {"casebot": [], "peer": []}
 
     def answerer(message: str, history: History) -> Answer:
         seen.append((message, list(history)))
         return wired.subject.answer(message, history)
 
     def spy(system: Retrieval) -> Retrieval:
-        def retrieve(query: str) -> Sequence[Passage]:
-            queries[system.name].append(query)
-            return system.retrieve(query)
+        def retrieve(message: str, history: History) -> Sequence[Passage]:
+            calls[system.name].append((message, list(history)))
+            return system.retrieve(message, history)
 
         return dataclasses.replace(system, retrieve=retrieve)
 
@@ -108,10 +123,20 @@ def test_conversation_turns_get_the_history_and_casebot_retrieves_with_context(
     assert first_history == []
     assert second_history[0] == ("user", first)
     assert second_history[1][0] == "assistant" and second_history[1][1]
-    # casebot resolves the follow-up with the earlier turn; the vanilla peer does not.
-    assert queries["casebot"][1].startswith(f"{first} ")
-    assert queries["casebot"][1].endswith(f" {second}")
-    assert queries["peer"][1] == second
+    # Both retrievers hear the conversation; casebot resolves the follow-up with the earlier
+    # turn, the vanilla peer searches the message as written.
+    assert calls["casebot"][1] == calls["peer"][1] == (second, second_history)
+    searched: list[str] = []
+    real_search = pipeline.search
+
+    def spying_search(query: str, *args: Any, **kwargs: Any) -> SearchResult:
+        searched.append(query)
+        return real_search(query, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "search", spying_search)
+    wired.subject.retrieval.retrieve(second, second_history)
+    assert searched[-1].startswith(f"{first} ") and searched[-1].endswith(f" {second}")
+    assert wired.peer.retrieve(second, second_history) == wired.peer.retrieve(second, [])
 
 
 def _answer(text: str, citations: tuple[Citation, ...]) -> Answer:
@@ -140,9 +165,7 @@ def test_citation_and_number_checks_use_the_index_chunks(
     assert values["number_faithfulness"].value == 0.0
 
 
-def test_latency_is_measured_with_the_injected_clock(
-    wired: Wiring, loaded: list[Dataset]
-) -> None:
+def test_latency_is_measured_with_the_injected_clock(wired: Wiring, loaded: list[Dataset]) -> None:
     ticks = itertools.count(step=0.004)  # every reading 4 ms after the last
     qa = [d for d in loaded if d.kind == "qa"]
     records = run(qa, dataclasses.replace(wired.subject), clock=lambda: next(ticks))
@@ -178,8 +201,9 @@ def test_the_peer_loads_one_text_per_document_with_casebots_loaders(settings: Se
         rel.removesuffix(".md") for rel in EVAL_DOCS
     )
     summary = next(d for d in documents if d.metadata["doc_id"] == "casey-review/01-summary")
-    blocks = load_document(settings.knowledge_dir / "casey-review/01-summary.md",
-                           settings.knowledge_dir).blocks
+    blocks = load_document(
+        settings.knowledge_dir / "casey-review/01-summary.md", settings.knowledge_dir
+    ).blocks
     assert summary.page_content == "\n\n".join(b.text for b in blocks)
 
 
@@ -201,6 +225,6 @@ def test_the_peer_embeds_with_the_same_embedder() -> None:
 
 def test_peer_passages_carry_no_page_and_the_peer_ignores_page_evidence(wired: Wiring) -> None:
     assert wired.peer is not None and wired.peer.use_page is False and wired.peer.k == PEER_K
-    found = wired.peer.retrieve("what happened to the freezers in the heatwave")
+    found = wired.peer.retrieve("what happened to the freezers in the heatwave", [])
     assert found and all(p.page is None for p in found)
     assert found[0].doc_id == "casey-review/05-public-protection"

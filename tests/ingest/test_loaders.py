@@ -129,3 +129,45 @@ def test_pdf_pages_carry_their_page_numbers(tmp_path: Path) -> None:
         "Vetting failed.": 3,
     }
     assert doc.title == "A review report"
+
+
+def test_serves_markers_and_front_matter_say_whom_guidance_serves(tmp_path: Path) -> None:
+    path = tmp_path / "support/help.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "---\n"
+        'title: "Help"\nsource: "casebot test fixture"\npublished: 2026-11-21\nkind: support\n'
+        "serves: [suicide_self_harm]\n---\n"
+        "# Help\n\nEveryone deserves support.\n\n"
+        "## Forced marriage\n\n<!-- serves: honour_based_abuse, hate_crime -->\n\n"
+        "Karma Nirvana can help.\n\n"
+        "## Anything else\n\nTalk to someone.\n"
+    )
+    doc = load_document(path, tmp_path)
+    assert doc.serves == ("suicide_self_harm",)
+    by_text = {b.text: b.serves for b in doc.blocks}
+    assert by_text["Karma Nirvana can help."] == ("honour_based_abuse", "hate_crime")
+    # A marker lasts until the next heading, and never appears in the text.
+    assert by_text["Talk to someone."] == () and by_text["Everyone deserves support."] == ()
+    assert not any("serves:" in b.text or "<!--" in b.text for b in doc.blocks)
+
+
+@pytest.mark.parametrize(
+    ("front", "body"),
+    [
+        ("serves: [feeling_sad]\n", "# Help\n\nText.\n"),
+        ("", "# Help\n\n## Part\n\n<!-- serves: feeling_sad -->\n\nText.\n"),
+    ],
+)
+def test_unknown_safety_category_is_an_ingest_error_naming_it(
+    tmp_path: Path, front: str, body: str
+) -> None:
+    path = tmp_path / "support/help.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "---\n"
+        'title: "Help"\nsource: "casebot test fixture"\npublished: 2026-11-21\nkind: support\n'
+        f"{front}---\n{body}"
+    )
+    with pytest.raises(IngestError, match="feeling_sad"):
+        load_document(path, tmp_path)

@@ -57,3 +57,38 @@ def test_langchain_retriever_returns_documents_with_citation_metadata(
     assert docs[0].metadata["kind"] == "context"
     assert docs[0].page_content.startswith("Wayne Couzens")
     assert len(docs) == 2
+
+
+ENDING_IT = "i keep thinking about ending it since what that officer did to me. who can i talk to?"
+
+
+def test_urgent_disclosure_leads_with_the_top_of_the_page_written_for_it(
+    real_settings: Settings,
+    local_embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    index = load_index(real_settings)
+    plain = search(ENDING_IT, index, local_embedder, k=6)
+    # MiniLM does not know that "ending it" is about suicide ...
+    assert all("suicide" not in h.chunk.doc_id for h in plain.hits[:3])
+    serving = ("suicide_self_harm", "police_perpetrated_abuse")
+    pinned = search(ENDING_IT, index, local_embedder, k=6, serving=serving, urgent=True)
+    # ... the safety rules do, so the suicide guidance leads, from the top of its page.
+    top = [h.chunk for h in pinned.hits[:3]]
+    assert {c.doc_id for c in top} == {"support/suicide-and-self-harm-support"}
+    assert [index.position[c.chunk_id] for c in top] == sorted(
+        index.position[c.chunk_id] for c in top
+    )
+    assert pinned.guidance == tuple(c.chunk_id for c in top)
+    assert any("Samaritans" in c.text for c in top)
+
+
+def test_sensitive_disclosure_pins_the_best_matching_section_for_each_category(
+    real_settings: Settings,
+    local_embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    index = load_index(real_settings)
+    question = "my family say i'm shaming them and want to force me to marry. who helps?"
+    result = search(question, index, local_embedder, k=6, serving=("honour_based_abuse",))
+    assert len(result.guidance) == 1
+    assert "Karma Nirvana" in result.hits[0].chunk.text
+    assert "honour_based_abuse" in result.hits[0].chunk.serves

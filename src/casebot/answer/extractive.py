@@ -86,8 +86,17 @@ def compose(
 ) -> Draft:
     """Choose answer sentences; an empty draft means nothing good enough was found."""
     pool = _candidates(question, result, index)
-    chosen: list[Candidate] = []
-    words = 0
+    # Someone disclosing harm hears first from the guidance written for their situation: the
+    # opening sentence of each pinned passage (guidance is written lead-first), however the
+    # embedder scores its wording ("ending it" is far from "Samaritans" for MiniLM).
+    chosen = [
+        min((c for c in pool if c.chunk.chunk_id == cid), key=lambda c: c.position)
+        for cid in result.guidance
+        if any(c.chunk.chunk_id == cid for c in pool)
+    ]
+    for cand in chosen:
+        pool.remove(cand)
+    words = sum(len(c.sentence.split()) for c in chosen)
     while pool and len(chosen) < max_sentences and words < max_words:
         # The sentence next to one already chosen usually carries its detail (the figure
         # after the claim), so neighbours get a bonus and answers read as passages.
@@ -106,11 +115,15 @@ def compose(
         words += size
     if not chosen:
         return Draft((), ())
-    # Read in a natural order: chunks by their best sentence, sentences in document order.
+    # Read in a natural order: pinned guidance first, then chunks by their best sentence;
+    # sentences in document order.
+    lead = {cid: i for i, cid in enumerate(result.guidance)}
     best: dict[str, float] = {}
     for cand in chosen:
         best.setdefault(cand.chunk.chunk_id, cand.score)
-    chosen.sort(key=lambda c: (-best[c.chunk.chunk_id], c.position))
+    chosen.sort(
+        key=lambda c: (lead.get(c.chunk.chunk_id, len(lead)), -best[c.chunk.chunk_id], c.position)
+    )
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     sentences: list[tuple[str, tuple[int, ...]]] = []

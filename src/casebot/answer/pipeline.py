@@ -105,21 +105,9 @@ def answer(
     if deps.index is None or deps.embedder is None:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
 
-    query = retrieval_query(message, history)
     settings = deps.settings
     try:
-        result = search(
-            query,
-            deps.index,
-            deps.embedder,
-            settings.top_k,
-            settings.candidates,
-            settings.rrf_k,
-            # Someone disclosing harm most needs the support guidance, not the report's figures.
-            prefer_kind="support" if safety.level != "none" else None,
-            # The message was embedded once for the safety vote; reuse it when it is the query.
-            query_vector=vector if query == message else None,
-        )
+        result = retrieve(message, history, safety, deps, vector)
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
@@ -164,6 +152,38 @@ def answer(
         grounded=True,
         mode=chosen,
         notes=tuple(notes),
+    )
+
+
+def retrieve(
+    message: str,
+    history: Sequence[tuple[str, str]],
+    safety: SafetyAssessment,
+    deps: Collaborators,
+    vector: Any = None,
+    k: int | None = None,
+) -> SearchResult:
+    """What the answer is drawn from: the eval scores this very function."""
+    if deps.index is None or deps.embedder is None:
+        raise RetrievalUnavailable("no index is loaded")
+    query = retrieval_query(message, history)
+    settings = deps.settings
+    # Guidance is pinned for what this message discloses; an earlier turn's disclosure must
+    # not crowd out a later question about the report.
+    own = deps.assessor.assess(message, (), vector) if history else safety
+    return search(
+        query,
+        deps.index,
+        deps.embedder,
+        k or settings.top_k,
+        settings.candidates,
+        settings.rrf_k,
+        # Someone disclosing harm most needs the support guidance, not the report's figures.
+        prefer_kind="support" if safety.level != "none" else None,
+        serving=own.categories if own.level != "none" else (),
+        urgent=own.level == "urgent",
+        # The message was embedded once for the safety vote; reuse it when it is the query.
+        query_vector=vector if query == message else None,
     )
 
 

@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from casebot.errors import IngestError, RetrievalUnavailable
 from casebot.evals.metrics import Passage
-from casebot.evals.runner import Retrieval
+from casebot.evals.runner import History, Retrieval
 from casebot.ingest.indexer import scan
 from casebot.ingest.loaders import load_document
 from casebot.retrieval.embeddings import Embedder
@@ -73,8 +73,9 @@ class VanillaPeer:
     passages: list[Passage]
     k: int = PEER_K
 
-    def retrieve(self, query: str) -> list[Passage]:
-        found = self.store.similarity_search(query, k=self.k)
+    def retrieve(self, message: str, history: History = ()) -> list[Passage]:
+        """Vanilla: the message as written, with no use of the conversation."""
+        found = self.store.similarity_search(message, k=self.k)
         return [_passage(doc) for doc in found]
 
     def retrieval(self) -> Retrieval:

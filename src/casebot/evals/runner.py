@@ -39,11 +39,6 @@ from casebot.progress import Reporter, SilentReporter
 
 History = Sequence[tuple[str, str]]
 Answerer = Callable[[str, History], Answer]
-QueryFor = Callable[[str, History], str]
-
-
-def plain_query(message: str, history: History) -> str:
-    return message
 
 
 @dataclass(frozen=True)
@@ -51,11 +46,10 @@ class Retrieval:
     """One retrieval system: how it searches, what it searches, and how deep."""
 
     name: str
-    retrieve: Callable[[str], Sequence[Passage]]
+    retrieve: Callable[[str, History], Sequence[Passage]]  # message and the turns before it
     corpus: Sequence[Passage]
     k: int
     use_page: bool = True  # the peer's chunks cross pages, so page evidence is ignored there
-    query_for: QueryFor = plain_query
 
 
 @dataclass(frozen=True)
@@ -258,7 +252,7 @@ def _score_expectations(
         evidence = tuple(expect.evidence)
         systems = [ctx.subject.retrieval] + ([ctx.peer] if ctx.peer else [])
         for system in systems:
-            ranked = system.retrieve(system.query_for(message, history))
+            ranked = system.retrieve(message, history)
             record.retrieval[system.name] = score_retrieval(
                 ranked, evidence, system.k, ctx.relevant_count(system, evidence), system.use_page
             )

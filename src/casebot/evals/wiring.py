@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -9,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from casebot.answer.followup import retrieval_query
 from casebot.answer.models import Answer
 from casebot.answer.pipeline import Collaborators, answer, resolve_mode
+from casebot.answer.pipeline import retrieve as pipeline_retrieve
 from casebot.config import Settings
 from casebot.errors import IndexNotReady
 from casebot.evals.metrics import Passage
@@ -22,7 +23,6 @@ from casebot.ingest.indexer import ingest
 from casebot.ingest.models import Chunk
 from casebot.progress import Reporter
 from casebot.retrieval.embeddings import Embedder, Vectors, build_embedder
-from casebot.retrieval.hybrid import search
 from casebot.retrieval.index import LoadedIndex
 from casebot.runtime import build_collaborators
 
@@ -65,17 +65,18 @@ def passage(chunk: Chunk) -> Passage:
     return Passage(chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, text=chunk.text, page=chunk.page)
 
 
-def casebot_retrieval(index: LoadedIndex, embedder: Embedder, settings: Settings) -> Retrieval:
-    def retrieve(query: str) -> list[Passage]:
-        result = search(query, index, embedder, K, settings.candidates, settings.rrf_k)
+def casebot_retrieval(deps: Collaborators, index: LoadedIndex, embedder: Embedder) -> Retrieval:
+    """The pipeline's own retrieval, safety assessment included, cut at the eval's k."""
+    cached = dataclasses.replace(deps, embedder=embedder, index=index)
+
+    def retrieve(message: str, history: History) -> list[Passage]:
+        vector = embedder.embed([message])[0]
+        safety = deps.assessor.assess(message, history, vector)
+        result = pipeline_retrieve(message, history, safety, cached, vector, K)
         return [passage(hit.chunk) for hit in result.hits]
 
     return Retrieval(
-        name=CASEBOT_NAME,
-        retrieve=retrieve,
-        corpus=[passage(c) for c in index.chunks],
-        k=K,
-        query_for=retrieval_query,  # what the pipeline itself searches with
+        name=CASEBOT_NAME, retrieve=retrieve, corpus=[passage(c) for c in index.chunks], k=K
     )
 
 
@@ -104,7 +105,7 @@ def build_wiring(
         raise IndexNotReady(f"the index in {settings.data_dir} could not be loaded")
     queries = QueryCache(embedder)
     wiring = Wiring(
-        subject=Subject(casebot_answerer(deps), casebot_retrieval(deps.index, queries, settings)),
+        subject=Subject(casebot_answerer(deps), casebot_retrieval(deps, deps.index, queries)),
         peer=None,
         context={
             "index_version": deps.index.version,

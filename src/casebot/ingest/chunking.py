@@ -20,14 +20,18 @@ def _chunk_id(doc_id: str, ordinal: int, text: str) -> str:
 
 
 def _groups(blocks: Iterable[Block]) -> list[list[Block]]:
-    """Consecutive blocks that share a section and a page."""
+    """Consecutive blocks that share a section, a page and whom they serve."""
     groups: list[list[Block]] = []
     for block in blocks:
-        if groups and (groups[-1][0].section, groups[-1][0].page) == (block.section, block.page):
+        if groups and _place(groups[-1][0]) == _place(block):
             groups[-1].append(block)
         else:
             groups.append([block])
     return groups
+
+
+def _place(block: Block) -> tuple[object, ...]:
+    return (block.section, block.page, block.serves)
 
 
 def _pack(
@@ -79,6 +83,7 @@ def chunk_document(
                     url=doc.url,
                     source=doc.source,
                     sentences=tuple(window),
+                    serves=tuple(dict.fromkeys(doc.serves + group[0].serves)),
                 )
             )
     return chunks

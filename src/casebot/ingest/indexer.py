@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from casebot.config import Settings
     from casebot.retrieval.embeddings import Embedder
 
-CHUNKER_VERSION = "8"
+CHUNKER_VERSION = "9"
 CHUNKS_NAME = "chunks.jsonl"
 VECTORS_NAME = "vectors.npy"
 SENTENCE_VECTORS_NAME = "sentence_vectors.npy"

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from casebot.errors import IngestError
 from casebot.ingest.models import Block, Document, Kind
+from casebot.safety.models import CATEGORIES
 from casebot.text import normalise_space
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".pdf", ".html", ".htm", ".txt")
@@ -29,6 +30,8 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _PAGE_MARKER = re.compile(r"^<!--\s*page:\s*(\w+)\s*-->$", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# A guidance section says whom it serves: <!-- serves: suicide_self_harm, ... -->
+_SERVES_MARKER = re.compile(r"^<!--\s*serves:\s*([\w\s,]+?)\s*-->$", re.IGNORECASE)
 
 
 FRONT_MATTER_KINDS = ("report", "context", "support")
@@ -45,6 +48,20 @@ class FrontMatter(BaseModel):
     published: dt.date
     kind: Literal["report", "context", "support"]
     sources: list[str] = Field(default_factory=list)
+    # Support guidance names the safety categories it answers, so a disclosure can lift it.
+    serves: list[str] = Field(default_factory=list)
+
+    @field_validator("serves")
+    @classmethod
+    def _known_categories(cls, value: list[str]) -> list[str]:
+        return list(known_categories(value))
+
+
+def known_categories(names: list[str]) -> tuple[str, ...]:
+    unknown = sorted(set(names) - set(CATEGORIES))
+    if unknown:
+        raise ValueError(f"unknown safety categories {unknown}; known: {', '.join(CATEGORIES)}")
+    return tuple(names)
 
 
 def doc_id_for(path: Path, root: Path) -> str:
@@ -95,6 +112,7 @@ def markdown_blocks(body: str) -> list[Block]:
     blocks: list[Block] = []
     trail: list[tuple[int, str]] = []
     page: int | None = None
+    serves: tuple[str, ...] = ()
     buffer: list[str] = []
 
     def flush() -> None:
@@ -103,7 +121,7 @@ def markdown_blocks(body: str) -> list[Block]:
         buffer.clear()
         if text:
             section = tuple(title for level, title in trail if level > 1)
-            blocks.append(Block(text=text, section=section, page=page))
+            blocks.append(Block(text=text, section=section, page=page, serves=serves))
 
     in_code = False
     for line in body.splitlines():
@@ -113,7 +131,15 @@ def markdown_blocks(body: str) -> list[Block]:
             continue
         marker = _PAGE_MARKER.match(stripped)
         heading = None if in_code else _HEADING.match(stripped)
-        if marker:
+        serves_marker = _SERVES_MARKER.match(stripped)
+        if serves_marker:
+            flush()
+            names = [name.strip() for name in serves_marker.group(1).split(",") if name.strip()]
+            try:
+                serves = known_categories(names)
+            except ValueError as exc:
+                raise IngestError(f"serves marker: {exc}") from exc
+        elif marker:
             flush()
             value = marker.group(1).lower()
             page = int(value) if value.isdigit() else None
@@ -121,6 +147,7 @@ def markdown_blocks(body: str) -> list[Block]:
             flush()
             level = len(heading.group(1))
             trail = [(lvl, t) for lvl, t in trail if lvl < level]
+            serves = ()
             trail.append((level, heading.group(2).strip()))
         elif not stripped:
             flush()
@@ -155,6 +182,7 @@ def _load_markdown(path: Path, root: Path) -> Document:
         source=meta.source,
         url=meta.url,
         published=meta.published.isoformat(),
+        serves=tuple(meta.serves),
     )
 
 

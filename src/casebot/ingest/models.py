@@ -15,6 +15,7 @@ class Block:
     text: str
     section: tuple[str, ...] = ()
     page: int | None = None
+    serves: tuple[str, ...] = ()  # safety categories this section's guidance answers
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Document:
     source: str | None = None
     url: str | None = None
     published: str | None = None
+    serves: tuple[str, ...] = ()  # safety categories this guidance answers
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Chunk:
     url: str | None = None
     source: str | None = None
     sentences: tuple[str, ...] = field(default=())
+    serves: tuple[str, ...] = field(default=())
 
     @property
     def embed_text(self) -> str:
@@ -52,10 +55,12 @@ class Chunk:
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
         record["sentences"] = list(self.sentences)
+        record["serves"] = list(self.serves)
         return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Chunk:
         data = dict(record)
         data["sentences"] = tuple(data.get("sentences", ()))
+        data["serves"] = tuple(data.get("serves", ()))
         return cls(**data)

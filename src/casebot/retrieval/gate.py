@@ -29,6 +29,8 @@ def passes_gate(
     """
     if not result.hits:
         return False
+    if result.guidance:
+        return True  # guidance written for this disclosure is always worth giving
     if _ELSEWHERE.search(result.query) and not _HERE.search(result.query):
         return False
     if result.top_similarity >= strong_similarity:

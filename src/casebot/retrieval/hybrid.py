@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ class SearchResult:
     query_vector: np.ndarray[Any, Any]
     hits: list[ScoredChunk]
     dense_ok: bool = True
+    # Guidance chunks led with because they were written for the disclosure's situation.
+    guidance: tuple[str, ...] = ()
 
     @property
     def top_similarity(self) -> float:
@@ -50,6 +53,10 @@ _ABOUT_CONTEXT = re.compile(
 )
 CONTEXT_DISCOUNT = 0.9
 PREFERRED_BOOST = 1.3
+# How much guidance leads the results: in danger, the top of the page written for the most
+# pressing category; otherwise the best-matching passage for each of the first categories.
+PINNED_URGENT = 3
+PINNED_CATEGORIES = 2
 
 
 def prefers_report(query: str) -> bool:
@@ -79,6 +86,52 @@ def sentence_ranking(index: LoadedIndex, query_vector: np.ndarray[Any, Any], n: 
     return ranked
 
 
+def guidance_ranking(
+    index: LoadedIndex, query_vector: np.ndarray[Any, Any], serving: Sequence[str], n: int
+) -> list[str]:
+    """Guidance written for the disclosure's categories, the most pressing category first.
+
+    Within a category, guidance reads in the order its pages were written, most urgent
+    first ("if you are in danger now" before "if you are worried about someone else").
+    """
+    priority = {category: i for i, category in enumerate(serving)}
+    scored = []
+    place: dict[str, int] = {}
+    for i, chunk in enumerate(index.chunks):
+        place[chunk.doc_id] = place.get(chunk.doc_id, -1) + 1
+        ranks = [priority[c] for c in chunk.serves if c in priority]
+        if ranks:
+            similarity = float(index.vectors[i] @ query_vector)
+            scored.append((min(ranks), place[chunk.doc_id], -similarity, chunk.chunk_id))
+    return [item[-1] for item in sorted(scored)[:n]]
+
+
+def pinned_guidance(
+    index: LoadedIndex, serving: Sequence[str], guidance: list[str], ranked: list[str], urgent: bool
+) -> list[str]:
+    """The guidance that leads whatever fusion thinks of it.
+
+    The safety rules know that "ending it" is about suicide; neither MiniLM nor BM25 does.
+    """
+    if not serving:
+        return []
+    if urgent:
+        return [cid for cid in guidance if serving[0] in index.by_id[cid].serves][:PINNED_URGENT]
+    pinned: list[str] = []
+    for category in serving[:PINNED_CATEGORIES]:
+        best = next(
+            (
+                cid
+                for cid in ranked
+                if cid in index.by_id and category in index.by_id[cid].serves and cid not in pinned
+            ),
+            None,
+        )
+        if best is not None:
+            pinned.append(best)
+    return pinned
+
+
 def search(
     query: str,
     index: LoadedIndex,
@@ -88,11 +141,16 @@ def search(
     rrf_k: int = 60,
     prefer_kind: str | None = None,
     query_vector: np.ndarray[Any, Any] | None = None,
+    serving: Sequence[str] = (),
+    urgent: bool = False,
 ) -> SearchResult:
     """Top-k chunks for a query. If the vector store fails, BM25 alone still answers.
 
     Three rankings are fused: chunk vectors (Chroma), best sentence vector, and BM25.
     `prefer_kind` lifts one kind of document, e.g. support guidance for someone at risk.
+    `serving` (a disclosure's safety categories, most pressing first) adds a fourth ranking,
+    the guidance written for them, and pins the best of it first (`urgent`: the top of the
+    page), so someone thinking of suicide finds Samaritans.
     `query_vector`, when given, is the embedding of `query` as written; it is reused unless
     spelling repair changed the text.
     """
@@ -107,7 +165,11 @@ def search(
     except RetrievalUnavailable:
         dense, dense_ok = [], False
     by_sentence = sentence_ranking(index, query_vector, candidates)
-    fused = rrf([[cid for cid, _ in dense], by_sentence, [cid for cid, _ in lexical]], rrf_k)
+    rankings = [[cid for cid, _ in dense], by_sentence, [cid for cid, _ in lexical]]
+    guidance = guidance_ranking(index, query_vector, serving, candidates) if serving else []
+    if guidance:
+        rankings.append(guidance)
+    fused = rrf(rankings, rrf_k)
     report_first = prefers_report(query)
     for cid in fused:
         chunk = index.by_id.get(cid)
@@ -119,6 +181,8 @@ def search(
             fused[cid] *= PREFERRED_BOOST
     lexical_scores = dict(lexical)
     ranked = sorted(fused, key=lambda cid: (-fused[cid], index.position.get(cid, 0)))
+    pinned = pinned_guidance(index, serving, guidance, ranked, urgent)
+    ranked = pinned + [cid for cid in ranked if cid not in pinned]
     hits = []
     for cid in ranked:
         if cid not in index.by_id:
@@ -129,4 +193,10 @@ def search(
         )
         if len(hits) == k:
             break
-    return SearchResult(query=query, query_vector=query_vector, hits=hits, dense_ok=dense_ok)
+    return SearchResult(
+        query=query,
+        query_vector=query_vector,
+        hits=hits,
+        dense_ok=dense_ok,
+        guidance=tuple(pinned),
+    )

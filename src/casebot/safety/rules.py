@@ -122,10 +122,11 @@ DISCLOSURE: list[Rule] = [
         r"assaulted|spiked|groped|molested|flashed)\b",
         r"\b(raped|sexually (assaulted|abused)|assaulted|abused|groped|molested|spiked) me\b",
         r"\bmy (rape|sexual assault|assault|rapist|attacker)\b",
-        r"\bmake me have sex\b|\bmade me have sex\b|\bforced me\b|\bforce me\b",
+        r"\bmake me have sex\b|\bmade me have sex\b|\bforced me\b|\bforce me\b(?! (to|into) (marry|marriage|get married))",
         r"\bspiked my drink\b|\bwoke up in\b|\bsomething happened to me\b",
         r"\b(touch|touching|touched) me\b|\bkept touching\b",
         r"\bdid to me what\b|\braped by\b|\bsexually assaulted by\b|\bsexual(ly)? abus\w* (me|by)\b",
+        r"\b(after|since) (being|getting|i was|i got) (raped|sexually (assaulted|abused)|spiked|groped)\b",
     ),
     *_rules(
         "domestic_abuse",
@@ -170,6 +171,7 @@ DISCLOSURE: list[Rule] = [
         r"\b(bringing|brought|bring) shame\b|\bshame (on )?(the|my|our) family\b|\bdishonou?r\w*\b|\bizzat\b|"
         r"\bhonou?r\b[^.?!]{0,30}\b(family|kill|abuse)\b",
         r"\bforced (in)?to (a )?marr\w*|\bforced marriage\b|\bmarried off\b",
+        r"\b(force|forcing|make|making|pressur\w*) me (to|into) (marry|get married|marriage|a marriage)\b",
         r"\b(take|taking|send|sending) me\b[^.?!]{0,60}\b(to get married|to marry|for (a|my) (wedding|marriage))\b",
         r"\bget married\b[^.?!]{0,40}\b(don't want|i don't|against my will)\b",
     ),
@@ -313,6 +315,9 @@ REFUSALS: dict[str, re.Pattern[str]] = {
     "personal_data": re.compile(
         r"\b(names?|phone numbers?|addresses|contact details|personal details|home addresses)\b[^.?!]{0,30}"
         r"\b(of|for)\b[^.?!]{0,20}\b(the )?(police officers?|victims?|survivors?|women|complainants?)\b|"
+        # A public figure's name is a fact; anyone's phone number or address is not.
+        r"\b(phone numbers?|numbers|mobiles?|addresses|contact details|personal details|emails?)\b"
+        r"[^.?!]{0,30}\b(of|for)\b[^.?!]{0,20}\b(the |those |these )?officers?\b|"
         r"\b(get into|access|hack|break into|log ?in to|look at)\b[^.?!]{0,40}\b(database|records system|"
         r"police (computer|system|records)|pnc|centurion)\b"
     ),
