@@ -321,3 +321,13 @@ def test_an_earlier_disclosure_does_not_crowd_out_a_later_question_about_the_rep
     result = retrieve(message, history, safety, real_deps)
     assert result.guidance == ()  # ... but this question is about the report
     assert result.hits[0].chunk.kind == "report"
+
+
+def test_a_question_answered_by_a_list_gets_the_whole_list(real_deps: Collaborators) -> None:
+    result = answer("What are the eight conclusions of the Casey Review?", [], real_deps)
+    assert result.grounded
+    for item in ("systemic and fundamental", "Londoners have been put last", "losing its way"):
+        assert item in result.text
+    words = sum(len(s.split()) for s, _ in parse_marked(result.text))
+    assert words <= real_deps.settings.answer_max_words
+    assert_grounded(real_deps, result)

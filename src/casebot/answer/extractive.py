@@ -32,6 +32,7 @@ LEXICAL_WEIGHT = 0.3
 RANK_WEIGHT = 0.06
 CHUNK_WEIGHT = 0.4
 NEIGHBOUR_BONUS = 0.3
+LIST_ITEMS = 10
 DUPLICATE_SIMILARITY = 0.82
 
 
@@ -45,6 +46,11 @@ class Candidate:
     score: float
     similarity: float
 
+    @property
+    def introduces(self) -> bool:
+        """A sentence that introduces a list ("eight conclusions:") means nothing alone."""
+        return self.sentence.rstrip().endswith(":")
+
 
 def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list[Candidate]:
     terms = set(tokenize(question))
@@ -55,8 +61,6 @@ def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list
         rows = index.sentence_rows(hit.chunk.chunk_id)
         sims = rows @ result.query_vector if len(rows) else np.zeros(0)
         for position, sentence in enumerate(hit.chunk.sentences):
-            if sentence.rstrip().endswith(":"):
-                continue
             words = set(tokenize(sentence))
             overlap = len(terms & words) / len(terms) if terms else 0.0
             similarity = float(sims[position]) if position < len(sims) else 0.0
@@ -89,10 +93,11 @@ def compose(
     # Someone disclosing harm hears first from the guidance written for their situation: the
     # opening sentence of each pinned passage (guidance is written lead-first), however the
     # embedder scores its wording ("ending it" is far from "Samaritans" for MiniLM).
+    openers = [c for c in pool if not c.introduces]
     chosen = [
-        min((c for c in pool if c.chunk.chunk_id == cid), key=lambda c: c.position)
+        min((c for c in openers if c.chunk.chunk_id == cid), key=lambda c: c.position)
         for cid in result.guidance
-        if any(c.chunk.chunk_id == cid for c in pool)
+        if any(c.chunk.chunk_id == cid for c in openers)
     ]
     for cand in chosen:
         pool.remove(cand)
@@ -106,6 +111,13 @@ def compose(
         if gain(best_cand) == float("-inf"):
             break
         pool.remove(best_cand)
+        if best_cand.introduces:
+            # The question is answered by a list: give it whole, as the passage writes it.
+            items = [best_cand, *_items_after(best_cand, pool, max_words)]
+            if words + sum(len(c.sentence.split()) for c in items) > max_words:
+                chosen = []  # the whole list matters more than what led up to it
+            chosen += items
+            break
         if any(float(best_cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
             continue
         size = len(best_cand.sentence.split())
@@ -144,12 +156,31 @@ def compose(
     return Draft(tuple(sentences), tuple(citations))
 
 
+def _items_after(intro: Candidate, pool: list[Candidate], max_words: int) -> list[Candidate]:
+    """The sentences after a list's introduction in its chunk, within the word budget."""
+    cid = intro.chunk.chunk_id
+    following = sorted(
+        (c for c in pool if c.chunk.chunk_id == cid and c.position > intro.position),
+        key=lambda c: c.position,
+    )
+    items: list[Candidate] = []
+    words = len(intro.sentence.split())
+    for cand in following[:LIST_ITEMS]:
+        words += len(cand.sentence.split())
+        if words > max_words:
+            break
+        items.append(cand)
+    return items
+
+
 def _gain(
     cand: Candidate, taken: set[tuple[str, int]], anchored: bool, min_similarity: float
 ) -> float:
     """A candidate's worth given what is chosen: neighbours of chosen sentences gain."""
     cid, pos = cand.chunk.chunk_id, cand.position
     near = (cid, pos - 1) in taken or (cid, pos + 1) in taken
+    if anchored and cand.introduces and not near:
+        return float("-inf")  # a list's introduction out of its passage would read oddly
     if not near and anchored and cand.similarity < min_similarity:
         return float("-inf")  # off the point, and not the detail of a chosen sentence
     return cand.score + (NEIGHBOUR_BONUS if near else 0.0)
