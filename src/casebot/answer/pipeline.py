@@ -21,7 +21,7 @@ from casebot.answer.models import Answer, Draft, Mode, Scope
 from casebot.errors import GeneratorError, RetrievalUnavailable
 from casebot.retrieval.gate import passes_gate
 from casebot.retrieval.hybrid import SearchResult, search
-from casebot.safety.assess import SafetyAssessor
+from casebot.safety.assess import SafetyAssessor, pressing_first
 from casebot.safety.catalog import Catalog
 from casebot.safety.models import SafetyAssessment
 from casebot.safety.responses import SafetyTexts
@@ -180,7 +180,8 @@ def retrieve(
         settings.rrf_k,
         # Someone disclosing harm most needs the support guidance, not the report's figures.
         prefer_kind="support" if safety.level != "none" else None,
-        serving=own.categories if own.level != "none" else (),
+        # Guidance leads in the order the signposts do.
+        serving=pressing_first(own.categories) if own.level != "none" else (),
         urgent=own.level == "urgent",
         # The message was embedded once for the safety vote; reuse it when it is the query.
         query_vector=vector if query == message else None,

@@ -207,6 +207,12 @@ MAX_SIGNPOSTS = 8
 PER_CATEGORY = 3
 
 
+def pressing_first(categories: Sequence[str]) -> tuple[str, ...]:
+    """Categories in the order help is offered: danger now, then PRIORITY."""
+    order = ("immediate_danger", *PRIORITY)
+    return tuple(c for c in order if c in categories)
+
+
 def route(
     catalog: Catalog, level: Level, categories: Sequence[str], cues: frozenset[str], message: str
 ) -> tuple[Any, ...]:
@@ -218,7 +224,7 @@ def route(
             ids.append("silent-solution-55")
         if "deaf" in cues:
             ids += ["relay-uk-18000", "emergency-sms"]
-    for category in (c for c in PRIORITY if c in categories):
+    for category in pressing_first(categories):
         services = [
             s for s in catalog.for_category(category) if "immediate_danger" not in s.categories
         ]
