@@ -101,6 +101,7 @@ def compose(
     ]
     for cand in chosen:
         pool.remove(cand)
+    openings = list(chosen)
     words = sum(len(c.sentence.split()) for c in chosen)
     while pool and len(chosen) < max_sentences and words < max_words:
         # The sentence next to one already chosen usually carries its detail (the figure
@@ -118,9 +119,19 @@ def compose(
                 chosen = []  # the whole list matters more than what led up to it
             chosen += items
             break
-        if any(float(best_cand.vector @ c.vector) > DUPLICATE_SIMILARITY for c in chosen):
-            continue
         size = len(best_cand.sentence.split())
+        twin = next(
+            (c for c in chosen if float(best_cand.vector @ c.vector) > DUPLICATE_SIMILARITY), None
+        )
+        if twin is not None:
+            # Of two sentences saying the same, keep the one that says it all ("text register
+            # to 999" loses to "text register to 999, read the reply, then reply yes").
+            twin_size = len(twin.sentence.split())
+            replace = twin not in openings and _says_more(best_cand, twin)
+            if replace and words - twin_size + size <= max_words:
+                chosen[chosen.index(twin)] = best_cand
+                words += size - twin_size
+            continue
         if chosen and words + size > max_words:
             continue
         chosen.append(best_cand)
@@ -171,6 +182,11 @@ def _items_after(intro: Candidate, pool: list[Candidate], max_words: int) -> lis
             break
         items.append(cand)
     return items
+
+
+def _says_more(cand: Candidate, other: Candidate) -> bool:
+    mine, theirs = set(tokenize(cand.sentence)), set(tokenize(other.sentence))
+    return theirs < mine
 
 
 def _gain(

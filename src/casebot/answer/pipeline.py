@@ -23,7 +23,7 @@ from casebot.retrieval.gate import passes_gate
 from casebot.retrieval.hybrid import SearchResult, search
 from casebot.safety.assess import SafetyAssessor, pressing_first
 from casebot.safety.catalog import Catalog
-from casebot.safety.models import SafetyAssessment
+from casebot.safety.models import NEEDS, SafetyAssessment
 from casebot.safety.responses import SafetyTexts
 
 if TYPE_CHECKING:
@@ -183,6 +183,7 @@ def retrieve(
         # Guidance leads in the order the signposts do.
         serving=pressing_first(own.categories) if own.level != "none" else (),
         urgent=own.level == "urgent",
+        needs=tuple(need for need in NEEDS if need in own.cues) if own.level != "none" else (),
         # The message was embedded once for the safety vote; reuse it when it is the query.
         query_vector=vector if query == message else None,
     )

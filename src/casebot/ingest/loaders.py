@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from casebot.errors import IngestError
 from casebot.ingest.models import Block, Document, Kind
-from casebot.safety.models import CATEGORIES
+from casebot.safety.models import CATEGORIES, NEEDS
 from casebot.text import normalise_space
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".pdf", ".html", ".htm", ".txt")
@@ -54,13 +54,14 @@ class FrontMatter(BaseModel):
     @field_validator("serves")
     @classmethod
     def _known_categories(cls, value: list[str]) -> list[str]:
-        return list(known_categories(value))
+        return list(known_serves(value))
 
 
-def known_categories(names: list[str]) -> tuple[str, ...]:
-    unknown = sorted(set(names) - set(CATEGORIES))
+def known_serves(names: list[str]) -> tuple[str, ...]:
+    known = (*CATEGORIES, *NEEDS)
+    unknown = sorted(set(names) - set(known))
     if unknown:
-        raise ValueError(f"unknown safety categories {unknown}; known: {', '.join(CATEGORIES)}")
+        raise ValueError(f"unknown safety categories or needs {unknown}; known: {', '.join(known)}")
     return tuple(names)
 
 
@@ -136,7 +137,7 @@ def markdown_blocks(body: str) -> list[Block]:
             flush()
             names = [name.strip() for name in serves_marker.group(1).split(",") if name.strip()]
             try:
-                serves = known_categories(names)
+                serves = known_serves(names)
             except ValueError as exc:
                 raise IngestError(f"serves marker: {exc}") from exc
         elif marker:

@@ -107,7 +107,12 @@ def guidance_ranking(
 
 
 def pinned_guidance(
-    index: LoadedIndex, serving: Sequence[str], guidance: list[str], ranked: list[str], urgent: bool
+    index: LoadedIndex,
+    serving: Sequence[str],
+    needs: Sequence[str],
+    guidance: list[str],
+    ranked: list[str],
+    urgent: bool,
 ) -> list[str]:
     """The guidance that leads whatever fusion thinks of it.
 
@@ -115,20 +120,33 @@ def pinned_guidance(
     """
     if not serving:
         return []
-    if urgent:
-        return [cid for cid in guidance if serving[0] in index.by_id[cid].serves][:PINNED_URGENT]
-    pinned: list[str] = []
-    for category in serving[:PINNED_CATEGORIES]:
-        best = next(
+
+    def best_serving(name: str, taken: list[str]) -> str | None:
+        return next(
             (
                 cid
                 for cid in ranked
-                if cid in index.by_id and category in index.by_id[cid].serves and cid not in pinned
+                if cid in index.by_id and name in index.by_id[cid].serves and cid not in taken
             ),
             None,
         )
-        if best is not None:
-            pinned.append(best)
+
+    pinned: list[str] = []
+    if urgent:
+        # The page's opening ("call 999"), then how to use it for someone who cannot speak
+        # or hear, then the rest of the page as written.
+        page = [cid for cid in guidance if serving[0] in index.by_id[cid].serves]
+        pinned = page[:1]
+        for need in needs:
+            found = best_serving(need, pinned)
+            if found is not None:
+                pinned.append(found)
+        pinned += [cid for cid in page if cid not in pinned]
+        return pinned[:PINNED_URGENT]
+    for name in (*needs, *serving[:PINNED_CATEGORIES]):
+        found = best_serving(name, pinned)
+        if found is not None:
+            pinned.append(found)
     return pinned
 
 
@@ -143,6 +161,7 @@ def search(
     query_vector: np.ndarray[Any, Any] | None = None,
     serving: Sequence[str] = (),
     urgent: bool = False,
+    needs: Sequence[str] = (),
 ) -> SearchResult:
     """Top-k chunks for a query. If the vector store fails, BM25 alone still answers.
 
@@ -150,7 +169,8 @@ def search(
     `prefer_kind` lifts one kind of document, e.g. support guidance for someone at risk.
     `serving` (a disclosure's safety categories, most pressing first) adds a fourth ranking,
     the guidance written for them, and pins the best of it first (`urgent`: the top of the
-    page), so someone thinking of suicide finds Samaritans.
+    page), so someone thinking of suicide finds Samaritans. `needs` (e.g. "cannot_speak")
+    lifts the guidance that makes help usable: the silent 999 call.
     `query_vector`, when given, is the embedding of `query` as written; it is reused unless
     spelling repair changed the text.
     """
@@ -166,7 +186,9 @@ def search(
         dense, dense_ok = [], False
     by_sentence = sentence_ranking(index, query_vector, candidates)
     rankings = [[cid for cid, _ in dense], by_sentence, [cid for cid, _ in lexical]]
-    guidance = guidance_ranking(index, query_vector, serving, candidates) if serving else []
+    guidance = (
+        guidance_ranking(index, query_vector, (*serving, *needs), candidates) if serving else []
+    )
     if guidance:
         rankings.append(guidance)
     fused = rrf(rankings, rrf_k)
@@ -181,7 +203,7 @@ def search(
             fused[cid] *= PREFERRED_BOOST
     lexical_scores = dict(lexical)
     ranked = sorted(fused, key=lambda cid: (-fused[cid], index.position.get(cid, 0)))
-    pinned = pinned_guidance(index, serving, guidance, ranked, urgent)
+    pinned = pinned_guidance(index, serving, needs, guidance, ranked, urgent)
     ranked = pinned + [cid for cid in ranked if cid not in pinned]
     hits = []
     for cid in ranked:

@@ -21,6 +21,9 @@ CATEGORIES: tuple[str, ...] = (
     "victim_of_crime",
     "police_complaint",
 )
+# What someone needs in order to use help at all; guidance can serve these as well as
+# categories (someone who cannot speak needs the silent 999 call before anything else).
+NEEDS: tuple[str, ...] = ("cannot_speak", "deaf")
 # Categories that make a message urgent when the risk is current.
 URGENT_CATEGORIES = ("immediate_danger", "suicide_self_harm")
 
