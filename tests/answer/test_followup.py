@@ -12,8 +12,8 @@ HISTORY = [("user", PREVIOUS), ("assistant", "The review found that 1,809 office
 
 
 def joined(question: str) -> str:
-    """The previous question, the first sentence of the reply without markers, the follow-up."""
-    return f"{PREVIOUS} {REPLY_LEAD} {question}"
+    """The previous question, the reply's first sentence without markers, the follow-up twice."""
+    return f"{PREVIOUS} {REPLY_LEAD} {question} {question}"
 
 
 def test_what_about_women_is_joined_to_the_previous_user_turn() -> None:
@@ -43,7 +43,18 @@ def test_short_question_leaning_on_the_last_turn_is_joined(question: str) -> Non
 def test_when_did_one_break_leans_on_the_previous_question() -> None:
     history = [("user", "what did the review say about freezers"), ("assistant", "They broke [1].")]
     query = contextualise("when did one break?", history)
-    assert query == "what did the review say about freezers They broke. when did one break?"
+    assert query == (
+        "what did the review say about freezers They broke. when did one break? when did one break?"
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what did the government think about that idea?", "what did she say about vetting firearms officers?"],
+)
+def test_follow_up_with_a_topic_of_its_own_takes_only_the_previous_question(question: str) -> None:
+    # The previous answer's words would pull retrieval back to what was already answered.
+    assert contextualise(question, HISTORY) == f"{PREVIOUS} {question}"
 
 
 def test_follow_up_without_history_is_left_alone() -> None:
@@ -58,7 +69,7 @@ def test_follow_up_joins_the_last_turn_not_earlier_ones() -> None:
         ("assistant", "Officers faced allegations [1]."),
     ]
     query = contextualise("what about women?", history)
-    assert query == f"{PREVIOUS} Officers faced allegations. what about women?"
+    assert query == f"{PREVIOUS} Officers faced allegations. what about women? what about women?"
     assert "freezers" not in query.lower()
 
 

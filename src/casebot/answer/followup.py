@@ -15,6 +15,7 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 MAX_SHORT = 6
+OWN_TOPIC = 3  # content words that give a follow-up a topic of its own
 ANSWER_WORDS = 25
 _MARKERS = re.compile(r"\[\d+\]")
 
@@ -31,17 +32,22 @@ def _lead(reply: str) -> str:
 def contextualise(message: str, history: Sequence[tuple[str, str]]) -> str:
     """The retrieval query: the message, joined to the previous turn when it leans on it.
 
-    The previous question names the topic; the first sentence of the previous answer names
-    what "he" or "it" now refers to (Carrick, the letter), so both join a short follow-up.
+    The previous question names the topic. A follow-up with a topic of its own ("is it too
+    late to complain about him?") needs nothing more: the previous answer's words would pull
+    retrieval back to what was already answered. A bare one ("who was it addressed to?")
+    also takes the first words of the previous answer, which name what "he" or "it" is
+    (Carrick, the letter), and its own words count twice so the context does not drown them.
     """
     previous = next((text for role, text in reversed(history) if role == "user"), None)
     if not previous:
         return message
     n = len(content_words(message))
     if n == 0 or (n <= MAX_SHORT and _FOLLOW_UP.search(message)):
+        if n >= OWN_TOPIC:
+            return f"{previous} {message}"
         reply = next((text for role, text in reversed(history) if role == "assistant"), "")
         lead = _lead(reply)
-        return " ".join(part for part in (previous, lead, message) if part)
+        return " ".join(part for part in (previous, lead, message, message) if part)
     return message
 
 
