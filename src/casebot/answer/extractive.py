@@ -103,10 +103,14 @@ def compose(
         pool.remove(cand)
     openings = list(chosen)
     words = sum(len(c.sentence.split()) for c in chosen)
+    # Chunks overlap by a sentence; the sentence after a shared one may be in the next chunk.
+    places: dict[str, list[tuple[str, int]]] = {}
+    for cand in (*chosen, *pool):
+        places.setdefault(cand.sentence, []).append((cand.chunk.chunk_id, cand.position))
     while pool and len(chosen) < max_sentences and words < max_words:
         # The sentence next to one already chosen usually carries its detail (the figure
         # after the claim), so neighbours get a bonus and answers read as passages.
-        taken = {(c.chunk.chunk_id, c.position) for c in chosen}
+        taken = {place for c in chosen for place in places[c.sentence]}
         gain = partial(_gain, taken=taken, anchored=bool(chosen), min_similarity=min_similarity)
         best_cand = max(pool, key=gain)
         if gain(best_cand) == float("-inf"):
