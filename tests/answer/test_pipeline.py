@@ -308,6 +308,43 @@ def test_someone_thinking_of_ending_it_hears_first_from_the_suicide_guidance(
     assert "Samaritans" in result.text
 
 
+def test_someone_who_cannot_talk_is_told_about_the_silent_999_call_first(
+    real_deps: Collaborators,
+) -> None:
+    message = "he's banging on my door right now and i cant talk, how do i call 999 without speaking"
+    result = answer(message, [], real_deps)
+    assert result.safety.level == "urgent" and "cannot_speak" in result.safety.cues
+    first, second = parse_marked(result.text)[:2]
+    assert "call 999" in first[0]
+    assert "press 55" in second[0] and "cough or tap" in second[0]
+    assert_grounded(real_deps, result)
+
+
+def test_of_two_sentences_saying_the_same_the_fuller_one_is_kept(real_deps: Collaborators) -> None:
+    result = answer("im hard of hearing, how do i sign up to text 999", [], real_deps)
+    # "Text the word register to 999." scores first; "To register, text the word register
+    # to 999, read the reply carefully, then reply yes." says that and the rest.
+    assert "reply yes" in result.text
+    assert "Text the word register to 999 [" not in result.text
+    assert_grounded(real_deps, result)
+
+
+def test_the_sentence_after_a_chosen_one_is_found_across_the_chunk_overlap(
+    real_deps: Collaborators,
+) -> None:
+    result = answer("who do i complain to about the met commissioner himself", [], real_deps)
+    # "...are not handled by the Met itself" ends one chunk; who does handle them opens the next.
+    assert "not handled by the Met itself" in result.text
+    assert "Mayor's Office for Policing and Crime" in result.text
+    assert_grounded(real_deps, result)
+
+
+def test_a_when_question_gets_the_sentence_with_the_date(real_deps: Collaborators) -> None:
+    result = answer("what was the interim report about and when did it come out", [], real_deps)
+    assert "17 October 2022" in result.text
+    assert_grounded(real_deps, result)
+
+
 def test_an_earlier_disclosure_does_not_crowd_out_a_later_question_about_the_report(
     real_deps: Collaborators,
 ) -> None:

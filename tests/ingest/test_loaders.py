@@ -141,12 +141,15 @@ def test_serves_markers_and_front_matter_say_whom_guidance_serves(tmp_path: Path
         "# Help\n\nEveryone deserves support.\n\n"
         "## Forced marriage\n\n<!-- serves: honour_based_abuse, hate_crime -->\n\n"
         "Karma Nirvana can help.\n\n"
+        "## If you cannot speak\n\n<!-- serves: cannot_speak -->\n\nPress 55.\n\n"
         "## Anything else\n\nTalk to someone.\n"
     )
     doc = load_document(path, tmp_path)
     assert doc.serves == ("suicide_self_harm",)
     by_text = {b.text: b.serves for b in doc.blocks}
     assert by_text["Karma Nirvana can help."] == ("honour_based_abuse", "hate_crime")
+    # Guidance can also serve a need the safety engine hears ("I can't talk").
+    assert by_text["Press 55."] == ("cannot_speak",)
     # A marker lasts until the next heading, and never appears in the text.
     assert by_text["Talk to someone."] == () and by_text["Everyone deserves support."] == ()
     assert not any("serves:" in b.text or "<!--" in b.text for b in doc.blocks)

@@ -92,3 +92,23 @@ def test_sensitive_disclosure_pins_the_best_matching_section_for_each_category(
     assert len(result.guidance) == 1
     assert "Karma Nirvana" in result.hits[0].chunk.text
     assert "honour_based_abuse" in result.hits[0].chunk.serves
+
+
+CANNOT_TALK = "he's banging on my door right now and i cant talk, how do i call 999 without speaking"
+
+
+def test_someone_who_cannot_talk_is_pinned_the_silent_call_after_the_call_999_opening(
+    real_settings: Settings,
+    local_embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    index = load_index(real_settings)
+    serving = ("immediate_danger",)
+    page_order = search(CANNOT_TALK, index, local_embedder, k=6, serving=serving, urgent=True)
+    assert "cannot_speak" not in index.by_id[page_order.guidance[1]].serves  # precondition
+    result = search(
+        CANNOT_TALK, index, local_embedder, k=6, serving=serving, urgent=True, needs=("cannot_speak",)
+    )
+    first, second = (index.by_id[cid] for cid in result.guidance[:2])
+    assert first.chunk_id == page_order.guidance[0]
+    assert first.text.startswith("If you or someone else is in danger right now, call 999")
+    assert "cannot_speak" in second.serves and "55" in second.text

@@ -52,8 +52,22 @@ class Candidate:
         return self.sentence.rstrip().endswith(":")
 
 
+# A "when" question is answered by the sentence carrying the date, which similarity alone
+# ranks no higher than its neighbours. (The same lift for figures after "how many" and
+# causes after "why" was measured and dropped: it promoted a disputed figure and no fact.)
+_ASKS_WHEN = re.compile(
+    r"\bwhen (did|was|were|is|will|does|do|are)\b|\bwhat (date|year)\b", re.IGNORECASE
+)
+_DATE = re.compile(
+    r"\b(19|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\b"
+)
+DATE_WEIGHT = 0.1
+
+
 def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list[Candidate]:
     terms = set(tokenize(question))
+    asks_when = bool(_ASKS_WHEN.search(question))
     context_penalty = REPORT_QUESTION_PENALTY if prefers_report(question) else CONTEXT_PENALTY
     out: list[Candidate] = []
     k = max(len(result.hits), 1)
@@ -65,6 +79,7 @@ def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list
             overlap = len(terms & words) / len(terms) if terms else 0.0
             similarity = float(sims[position]) if position < len(sims) else 0.0
             brevity = -0.1 if len(sentence.split()) < 5 else 0.0
+            dated = DATE_WEIGHT if asks_when and _DATE.search(sentence) else 0.0
             is_context = hit.chunk.kind == "context" or sentence.startswith("(Context")
             penalty = context_penalty if is_context else 0.0
             score = (
@@ -72,6 +87,7 @@ def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list
                 + LEXICAL_WEIGHT * overlap
                 + RANK_WEIGHT * (k - rank) / k
                 + brevity
+                + dated
                 - penalty
             )
             out.append(

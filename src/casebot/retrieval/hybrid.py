@@ -139,8 +139,9 @@ def pinned_guidance(
         pinned = page[:1]
         for need in needs:
             found = best_serving(need, pinned)
-            if found is not None:
-                pinned.append(found)
+            start = found and _first_serving(index, index.by_id[found].doc_id, need)
+            if start and start not in pinned:
+                pinned.append(start)
         pinned += [cid for cid in page if cid not in pinned]
         return pinned[:PINNED_URGENT]
     for name in (*needs, *serving[:PINNED_CATEGORIES]):
@@ -148,6 +149,11 @@ def pinned_guidance(
         if found is not None:
             pinned.append(found)
     return pinned
+
+
+def _first_serving(index: LoadedIndex, doc_id: str, need: str) -> str:
+    """Where a page starts on a need: guidance is written lead-first, so read it from there."""
+    return next(c.chunk_id for c in index.chunks if c.doc_id == doc_id and need in c.serves)
 
 
 def search(
