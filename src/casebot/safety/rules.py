@@ -142,6 +142,11 @@ DISCLOSURE: list[Rule] = [
         r"\b(he|she)\b[^.?!]{0,20}\b(throws things|screams at me|shouts at me|hits me|pushes me|puts me down|"
         r"checks my phone|controls (me|my money|everything))\b",
         r"\bis (that|this|it) (abuse|domestic abuse|rape|assault)\b|\bsays it's my fault\b",
+        # Fear of a partner is itself a sign of domestic abuse, whatever else is said.
+        r"\b(scared|afraid|frightened|terrified)( of| that)? my (husband|wife|partner|boyfriend|girlfriend|"
+        r"ex|ex-husband|ex-wife|ex-partner|ex-boyfriend|ex-girlfriend)\b",
+        r"\bmy (husband|wife|partner|boyfriend|girlfriend|ex|ex-husband|ex-wife|ex-partner|ex-boyfriend|"
+        r"ex-girlfriend)\b[^.?!]{0,40}\b(scares|frightens|terrifies) me\b",
     ),
     *_rules(
         "police_perpetrated_abuse",
