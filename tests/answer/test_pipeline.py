@@ -320,6 +320,16 @@ def test_someone_who_cannot_talk_is_told_about_the_silent_999_call_first(
     assert_grounded(real_deps, result)
 
 
+def test_a_deaf_person_disclosing_abuse_hears_first_how_to_reach_help_in_writing(
+    real_deps: Collaborators,
+) -> None:
+    result = answer("i'm deaf and my partner hits me. how can i get help?", [], real_deps)
+    assert result.safety.level == "sensitive" and "deaf" in result.safety.cues
+    assert result.citations[0].doc_id == "support/support-for-deaf-and-speech-impaired-people"
+    assert "National Domestic Abuse Helpline" in result.text
+    assert_grounded(real_deps, result)
+
+
 def test_of_two_sentences_saying_the_same_the_fuller_one_is_kept(real_deps: Collaborators) -> None:
     result = answer("im hard of hearing, how do i sign up to text 999", [], real_deps)
     # "Text the word register to 999." scores first; "To register, text the word register

@@ -36,7 +36,7 @@ LIST_ITEMS = 10
 DUPLICATE_SIMILARITY = 0.82
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one candidate is one place in one chunk: identity
 class Candidate:
     chunk: Chunk
     rank: int

@@ -32,9 +32,9 @@ def _lead(reply: str) -> str:
 def contextualise(message: str, history: Sequence[tuple[str, str]]) -> str:
     """The retrieval query: the message, joined to the previous turn when it leans on it.
 
-    The previous question names the topic. A follow-up with a topic of its own ("is it too
-    late to complain about him?") needs nothing more: the previous answer's words would pull
-    retrieval back to what was already answered. A bare one ("who was it addressed to?")
+    The previous question names the topic. A follow-up with a topic of its own ("what did
+    the government think about that idea?") needs nothing more: the previous answer's words
+    would pull retrieval back to what was already answered. A bare one ("who was it addressed to?")
     also takes the first words of the previous answer, which name what "he" or "it" is
     (Carrick, the letter), and its own words count twice so the context does not drown them.
     """

@@ -131,29 +131,34 @@ def pinned_guidance(
             None,
         )
 
+    def where_need_starts(need: str, taken: list[str]) -> str | None:
+        # Fusion finds the page; its section on the need is read from the start, because
+        # guidance is written lead-first ("If it is not safe to talk, ..." opens it).
+        found = best_serving(need, taken)
+        if found is None:
+            return None
+        doc_id = index.by_id[found].doc_id
+        start = next(c.chunk_id for c in index.chunks if c.doc_id == doc_id and need in c.serves)
+        return found if start in taken else start
+
     pinned: list[str] = []
     if urgent:
         # The page's opening ("call 999"), then how to use it for someone who cannot speak
         # or hear, then the rest of the page as written.
         page = [cid for cid in guidance if serving[0] in index.by_id[cid].serves]
         pinned = page[:1]
-        for need in needs:
-            found = best_serving(need, pinned)
-            start = found and _first_serving(index, index.by_id[found].doc_id, need)
-            if start and start not in pinned:
-                pinned.append(start)
+    for need in needs:
+        lead = where_need_starts(need, pinned)
+        if lead is not None:
+            pinned.append(lead)
+    if urgent:
         pinned += [cid for cid in page if cid not in pinned]
         return pinned[:PINNED_URGENT]
-    for name in (*needs, *serving[:PINNED_CATEGORIES]):
-        found = best_serving(name, pinned)
-        if found is not None:
-            pinned.append(found)
+    for category in serving[:PINNED_CATEGORIES]:
+        best = best_serving(category, pinned)
+        if best is not None:
+            pinned.append(best)
     return pinned
-
-
-def _first_serving(index: LoadedIndex, doc_id: str, need: str) -> str:
-    """Where a page starts on a need: guidance is written lead-first, so read it from there."""
-    return next(c.chunk_id for c in index.chunks if c.doc_id == doc_id and need in c.serves)
 
 
 def search(
