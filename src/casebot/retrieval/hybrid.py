@@ -141,12 +141,10 @@ def pinned_guidance(
         start = next(c.chunk_id for c in index.chunks if c.doc_id == doc_id and need in c.serves)
         return found if start in taken else start
 
-    pinned: list[str] = []
-    if urgent:
-        # The page's opening ("call 999"), then how to use it for someone who cannot speak
-        # or hear, then the rest of the page as written.
-        page = [cid for cid in guidance if serving[0] in index.by_id[cid].serves]
-        pinned = page[:1]
+    # In danger: the page's opening ("call 999"), then how to use it for someone who cannot
+    # speak or hear, then the rest of the page as written.
+    page = [cid for cid in guidance if serving[0] in index.by_id[cid].serves] if urgent else []
+    pinned = page[:1]
     for need in needs:
         lead = where_need_starts(need, pinned)
         if lead is not None:
