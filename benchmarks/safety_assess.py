@@ -13,8 +13,8 @@ import time
 import yaml
 from _common import REPO, median, percentile, save
 
+from casebot.embeddings import LocalEmbedder
 from casebot.offline import enforce_offline
-from casebot.retrieval.embeddings import LocalEmbedder
 from casebot.safety.assess import RuleAssessor
 from casebot.safety.catalog import load_catalog
 from casebot.safety.exemplars import ExemplarIndex

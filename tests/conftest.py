@@ -13,6 +13,10 @@ from typing import Any
 import pytest
 
 from casebot.config import Settings
+from casebot.embeddings import Embedder, LocalEmbedder
+from casebot.ingest.build import IngestReport, ingest
+from casebot.progress import SilentReporter
+from casebot.runtime import ingest_params
 from tests.fakes import HashingEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,6 +51,11 @@ def clean_casebot_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any connection beyond loopback fails the test that made it."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+def build_index(settings: Settings, embedder: Embedder) -> IngestReport:
+    """Ingest `settings.knowledge_dir` with `embedder`, as `casebot ingest` would."""
+    return ingest(ingest_params(settings, embedder.name), lambda: embedder, SilentReporter())
 
 
 def write_doc(
@@ -140,32 +149,26 @@ def fake_embedder() -> HashingEmbedder:
 @pytest.fixture
 def tiny_index(tiny_settings: Settings, fake_embedder: HashingEmbedder) -> Settings:
     """tiny_settings with an index built by the fake embedder."""
-    from casebot.ingest.indexer import ingest
-
-    ingest(tiny_settings, lambda: fake_embedder, fake_embedder.name)
+    build_index(tiny_settings, fake_embedder)
     return tiny_settings
 
 
 @pytest.fixture(scope="session")
-def local_embedder() -> Any:
-    from casebot.retrieval.embeddings import LocalEmbedder
-
+def local_embedder() -> LocalEmbedder:
     return LocalEmbedder()
 
 
 @pytest.fixture(scope="session")
 def real_settings(
-    tmp_path_factory: pytest.TempPathFactory, local_embedder: Any
+    tmp_path_factory: pytest.TempPathFactory, local_embedder: LocalEmbedder
 ) -> Iterator[Settings]:
     """The real corpus indexed once per session with the bundled MiniLM model."""
-    from casebot.ingest.indexer import ingest
-
     settings = Settings(
         knowledge_dir=REPO / "knowledge",
         prompts_dir=REPO / "prompts",
         data_dir=tmp_path_factory.mktemp("real-data"),
     )
-    ingest(settings, lambda: local_embedder, local_embedder.name)
+    build_index(settings, local_embedder)
     yield settings
 
 

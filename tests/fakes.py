@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from casebot.retrieval.embeddings import normalise_rows
-from casebot.retrieval.lexical import tokenize
+from casebot.embeddings import normalise_rows
+from casebot.text import tokenize
 
 DIM = 384
 

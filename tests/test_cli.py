@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 from casebot.cli import app
 from casebot.config import Settings
-from casebot.retrieval.index import load_index
+from casebot.runtime import open_index
 from tests.conftest import TINY_DOCS
 from tests.contract import assert_chat_contract
 
@@ -80,7 +80,7 @@ def test_file_with_bad_front_matter_is_reported_by_name_as_skipped_and_run_exits
     assert line is not None, f"{name!r} not named in:\n{result.output}"
     assert "front matter" in line
     settings = Settings(knowledge_dir=tiny_knowledge, data_dir=data)
-    indexed = {doc.doc_id for doc in load_index(settings).documents()}
+    indexed = {doc.doc_id for doc in open_index(settings).documents()}
     assert indexed == {rel.removesuffix(".md") for rel in TINY_DOCS}
 
 
@@ -142,7 +142,7 @@ def test_ask_json_prints_the_post_v1_chat_json(real_settings: Settings) -> None:
     assert body["grounded"] is True and body["scope"] == "in_scope"
     assert body["mode"] == "extractive"
     assert body["citations"]
-    index = load_index(real_settings)
+    index = open_index(real_settings)
     for citation in body["citations"]:
         assert citation["quote"] in index.by_id[citation["chunk_id"]].text
 

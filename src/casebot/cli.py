@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from casebot.config import Settings
 from casebot.errors import CasebotError
+from casebot.evals import DEFAULT_BASELINE, DEFAULT_REPORT_DIR
 
 app = typer.Typer(
     help="casebot: cited answers about the Baroness Casey Review, with safe signposting.",
@@ -23,12 +25,17 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _settings() -> Settings:
+def _say(command: str, message: str) -> None:
+    err.print(f"casebot {command}: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _settings(command: str) -> Settings:
+    """Settings from the environment; a bad value exits 2 with one line saying what is wrong."""
     try:
         return Settings()
-    except ValueError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        _say(command, "configuration error: " + " ".join(str(exc).split()))
+        raise typer.Exit(2) from None
 
 
 def _fail(exc: CasebotError) -> typer.Exit:
@@ -38,16 +45,17 @@ def _fail(exc: CasebotError) -> typer.Exit:
 
 def run_ingest(settings: Settings, force: bool = False, quiet: bool = False) -> int:
     """Build or update the index; returns the number of changed documents."""
-    from casebot.ingest.indexer import ingest
+    from casebot.embeddings import build_embedder
+    from casebot.ingest.build import ingest
     from casebot.progress import SilentReporter, rich_reporter
-    from casebot.retrieval.embeddings import LocalEmbedder, build_embedder
+    from casebot.runtime import embedder_name, ingest_params
 
-    name = LocalEmbedder.name if settings.embedder == "local" else settings.embedder_model
+    params = ingest_params(settings, embedder_name(settings))
     if quiet:
-        report = ingest(settings, lambda: build_embedder(settings), name, SilentReporter(), force)
+        report = ingest(params, lambda: build_embedder(settings), SilentReporter(), force)
     else:
         with rich_reporter() as reporter:
-            report = ingest(settings, lambda: build_embedder(settings), name, reporter, force)
+            report = ingest(params, lambda: build_embedder(settings), reporter, force)
     c = report.changes
     summary = (
         f"{report.changed_documents} changed documents "
@@ -71,7 +79,7 @@ def ingest(
     force: Annotated[bool, typer.Option(help="Rebuild everything, ignoring the manifest.")] = False,
 ) -> None:
     """Ingest knowledge/ into the index (incremental, atomic; exit 0 when nothing changed)."""
-    settings = _settings()
+    settings = _settings("ingest")
     try:
         run_ingest(settings, force)
     except CasebotError as exc:
@@ -87,7 +95,7 @@ def ask(
     """Ask one question and print the answer, its sources and any signposts."""
     from casebot.answer.pipeline import answer
     from casebot.api.convert import chat_response
-    from casebot.ingest.layout import IndexLayout
+    from casebot.index.layout import IndexLayout
     from casebot.runtime import build_collaborators
 
     if mode not in ("auto", "extractive", "llm"):
@@ -96,7 +104,7 @@ def ask(
     if not 1 <= len(question) <= 2000:
         err.print("the question must be 1 to 2000 characters")
         raise typer.Exit(2)
-    settings = _settings()
+    settings = _settings("ask")
     try:
         if IndexLayout(settings.index_root).current_version() is None:
             err.print("No index yet: building it first (one-off).")
@@ -140,19 +148,65 @@ def serve(
 
     from casebot.api.app import create_app
 
-    settings = _settings()
+    settings = _settings("serve")
     uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level="info")
 
 
-def _register_eval() -> None:
-    try:
-        from casebot.evals.cli import eval_command
-    except ImportError:  # the eval suite is optional at run time
-        return
-    app.command("eval")(eval_command)
+@app.command("eval")
+def eval_(
+    dataset: Annotated[
+        list[Path] | None,
+        typer.Option(help="A dataset YAML file; repeat for several. Default: all three."),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help=f"Baseline JSON to compare with. Default: {DEFAULT_BASELINE}"),
+    ] = None,
+    update_baseline: Annotated[
+        bool,
+        typer.Option("--update-baseline", help="Write this run's metrics as the new baseline."),
+    ] = False,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="METRIC=VALUE, the worst acceptable value (a ceiling for lower-better metrics); "
+            "repeatable, overrides the built-in floors."
+        ),
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option(help="Allowed drop below the baseline before a run fails.")
+    ] = 0.02,
+    report_dir: Annotated[
+        Path, typer.Option(help="Where report.json, .md and .html go.")
+    ] = DEFAULT_REPORT_DIR,
+    junit: Annotated[Path | None, typer.Option(help="Also write a JUnit XML file here.")] = None,
+    no_peer: Annotated[
+        bool, typer.Option("--no-peer", help="Skip the vanilla LangChain peer.")
+    ] = False,
+    judged: Annotated[
+        bool,
+        typer.Option(
+            "--judged", help="Add model-judged faithfulness and relevance (needs an LLM)."
+        ),
+    ] = False,
+) -> None:
+    """Score casebot on the eval datasets, beside a vanilla LangChain peer; gate for CI."""
+    from casebot.evals.command import EvalOptions, run_eval
 
-
-_register_eval()
+    defaults = EvalOptions()
+    options = EvalOptions(
+        datasets=tuple(dataset) if dataset else defaults.datasets,
+        baseline=baseline or defaults.baseline,
+        baseline_given=baseline is not None,
+        update_baseline=update_baseline,
+        fail_under=tuple(fail_under or ()),
+        tolerance=tolerance,
+        report_dir=report_dir,
+        junit=junit,
+        peer=not no_peer,
+        judged=judged,
+    )
+    raise typer.Exit(run_eval(options, _settings("eval")))
 
 
 if __name__ == "__main__":

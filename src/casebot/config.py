@@ -10,6 +10,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
+# The choices casebot offers, written once: the API schema, the CLI and the pipeline use these.
+Mode = Literal["extractive", "llm"]
+RequestedMode = Literal["auto", Mode]
+ChromaMode = Literal["embedded", "http"]
+EmbedderKind = Literal["local", "openai"]
+
 
 class Settings(BaseSettings):
     """Every knob casebot has. Defaults run offline on one machine with no key."""
@@ -22,11 +28,11 @@ class Settings(BaseSettings):
     prompts_dir: Path = _REPO_ROOT / "prompts"
     data_dir: Path = Path(".casebot")
 
-    chroma_mode: Literal["embedded", "http"] = "embedded"
+    chroma_mode: ChromaMode = "embedded"
     chroma_host: str = "127.0.0.1"
     chroma_port: int = 8001
 
-    embedder: Literal["local", "openai"] = "local"
+    embedder: EmbedderKind = "local"
     embedder_model: str = "all-MiniLM-L6-v2"
     embedder_url: str | None = None
     embedder_api_key: str | None = None
@@ -45,7 +51,7 @@ class Settings(BaseSettings):
     answer_max_words: int = Field(default=120, ge=30, le=400)
     answer_max_sentences: int = Field(default=6, ge=1, le=12)
 
-    mode: Literal["auto", "extractive", "llm"] = "auto"
+    mode: RequestedMode = "auto"
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 Advance = Callable[[int], None]
 
@@ -19,22 +23,22 @@ class SilentReporter:
 
 
 class RichReporter:
-    """Rich progress bars, one per stage; used by the CLI."""
+    """Rich progress bars, one per stage: `casebot ingest` and `casebot eval` use them."""
 
-    def __init__(self, progress: object) -> None:
+    def __init__(self, progress: Progress) -> None:
         self._progress = progress
 
     def stage(self, description: str, total: int) -> Advance:
-        task = self._progress.add_task(description, total=max(total, 1))  # type: ignore[attr-defined]
+        task = self._progress.add_task(description, total=max(total, 1))
 
         def advance(n: int) -> None:
-            self._progress.update(task, advance=n)  # type: ignore[attr-defined]
+            self._progress.update(task, advance=n)
 
         return advance
 
 
 @contextmanager
-def rich_reporter() -> Iterator[Reporter]:
+def rich_reporter(console: Console | None = None) -> Iterator[Reporter]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     columns = (
@@ -43,5 +47,5 @@ def rich_reporter() -> Iterator[Reporter]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, transient=False) as progress:
+    with Progress(*columns, console=console, transient=False) as progress:
         yield RichReporter(progress)

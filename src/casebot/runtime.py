@@ -8,10 +8,13 @@ from collections.abc import Callable
 from casebot.answer.generator import Generator, LangChainGenerator, load_answer_prompt
 from casebot.answer.pipeline import Collaborators
 from casebot.config import Settings
+from casebot.embeddings import Embedder, LocalEmbedder, build_embedder
 from casebot.errors import IndexNotReady, RetrievalUnavailable
+from casebot.index.store import StoreParams
+from casebot.index.version import LoadedIndex, load_index
+from casebot.ingest.build import IngestParams
+from casebot.ingest.chunking import ChunkParams
 from casebot.offline import enforce_offline
-from casebot.retrieval.embeddings import Embedder, build_embedder
-from casebot.retrieval.index import LoadedIndex, load_index
 from casebot.safety.assess import RuleAssessor
 from casebot.safety.catalog import load_catalog
 from casebot.safety.exemplars import ExemplarIndex
@@ -36,10 +39,34 @@ def build_generator(settings: Settings) -> Generator | None:
     )
 
 
-def try_load_index(settings: Settings) -> LoadedIndex | None:
+def store_params(settings: Settings) -> StoreParams:
+    return StoreParams(settings.chroma_mode, settings.chroma_host, settings.chroma_port)
+
+
+def embedder_name(settings: Settings) -> str:
+    return LocalEmbedder.name if settings.embedder == "local" else settings.embedder_model
+
+
+def ingest_params(settings: Settings, embedder: str) -> IngestParams:
+    """What ingest needs; `embedder` names the model whose vectors the index holds."""
+    return IngestParams(
+        knowledge_dir=settings.knowledge_dir,
+        index_root=settings.index_root,
+        chunking=ChunkParams(settings.chunk_tokens, settings.chunk_overlap_sentences),
+        store=store_params(settings),
+        embedder=embedder,
+    )
+
+
+def open_index(settings: Settings) -> LoadedIndex:
+    """The current index version; IndexNotReady when none has been built."""
+    return load_index(settings.index_root, store_params(settings))
+
+
+def try_open_index(settings: Settings) -> LoadedIndex | None:
     """The current index, or None (answers then carry signposts and say search is down)."""
     try:
-        return load_index(settings)
+        return open_index(settings)
     except (IndexNotReady, RetrievalUnavailable) as exc:
         log.warning("index not loaded: %s", exc)
         return None
@@ -48,7 +75,7 @@ def try_load_index(settings: Settings) -> LoadedIndex | None:
 def build_collaborators(
     settings: Settings,
     embedder: Embedder | None = None,
-    index_loader: Callable[[Settings], LoadedIndex | None] = try_load_index,
+    index_loader: Callable[[Settings], LoadedIndex | None] = try_open_index,
     generator: Generator | None = None,
 ) -> Collaborators:
     """Everything an answer needs. Safety data that fails validation stops start-up."""

@@ -87,6 +87,19 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+def tokenize(text: str) -> list[str]:
+    """Content words, lightly stemmed: what BM25 indexes and overlap scores compare."""
+    return [_stem(w) for w in content_words(text)]
+
+
+def _stem(word: str) -> str:
+    # A light suffix strip: enough for "officers"/"officer", "vetted"/"vetting".
+    for suffix in ("ings", "ing", "ies", "ied", "es", "ed", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+    return word
+
+
 def numbers_in(text: str) -> list[str]:
     """Figures as written (commas dropped), e.g. '1,809' -> '1809', '£0.7' -> '0.7'."""
     out = []

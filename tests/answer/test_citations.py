@@ -7,7 +7,7 @@ import pytest
 from casebot.answer.citations import number_supported, parse_marked, verify
 from casebot.answer.extractive import citation_for
 from casebot.answer.models import Citation, Draft
-from casebot.ingest.models import Chunk
+from casebot.index.models import Chunk
 from casebot.text import split_sentences
 
 MISCONDUCT = (

@@ -10,8 +10,9 @@ import pytest
 from casebot.answer.extractive import CONTEXT_LABEL, compose
 from casebot.answer.models import Draft
 from casebot.config import Settings
+from casebot.index.version import LoadedIndex
 from casebot.retrieval.hybrid import SearchResult, search
-from casebot.retrieval.index import LoadedIndex, load_index
+from casebot.runtime import open_index
 from casebot.text import split_sentences
 from tests.fakes import HashingEmbedder
 
@@ -28,7 +29,7 @@ QUESTIONS = [
 
 @pytest.fixture
 def index(tiny_index: Settings) -> LoadedIndex:
-    return load_index(tiny_index)
+    return open_index(tiny_index)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from respx.mocks import HTTPCoreMocker, Mocker
 
 from casebot.answer.generator import AnswerPrompt, LangChainGenerator, load_answer_prompt
 from casebot.errors import GeneratorError, PromptError
-from casebot.ingest.models import Chunk
+from casebot.index.models import Chunk
 from casebot.text import split_sentences
 from tests.conftest import REPO
 

@@ -16,7 +16,7 @@ from casebot.answer.extractive import CONTEXT_LABEL
 from casebot.answer.models import Answer
 from casebot.answer.pipeline import Collaborators, answer, retrieve
 from casebot.config import Settings
-from casebot.ingest.models import Chunk
+from casebot.index.models import Chunk
 from casebot.runtime import build_collaborators
 from tests.answer.test_generator import LLM_BASE_URL, LLM_URL, chat_completion, llm_mock
 from tests.fakes import FailingStore, HashingEmbedder

@@ -14,7 +14,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from casebot.config import Settings
-from casebot.ingest.layout import IndexLayout
+from casebot.index.layout import IndexLayout
 from tests.api.conftest import OpenClient
 from tests.conftest import TINY_DOCS
 from tests.contract import (

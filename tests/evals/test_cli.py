@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
+from casebot.cli import app
 from casebot.config import Settings
-from casebot.evals.cli import EvalOptions, eval_command
-from casebot.evals.command import run_eval
+from casebot.evals.command import EvalOptions, run_eval
 from casebot.evals.registry import DEFAULT_FLOORS
 from casebot.evals.wiring import Wiring
 from tests.evals.conftest import builder, eval_settings, reusable, worst_first, write_datasets
@@ -26,14 +25,8 @@ LENIENT = tuple(f"{name}={1.0 if name == 'false_urgent_rate' else 0.0}" for name
 pytestmark = pytest.mark.usefixtures("clean_casebot_env")
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("eval")(eval_command)
-    return app
-
-
 def _invoke(args: list[str], env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(_app(), args, env={"COLUMNS": "200", **(env or {})})
+    return CliRunner().invoke(app, ["eval", *args], env={"COLUMNS": "200", **(env or {})})
 
 
 def _one_clean_line(result: Result) -> str:

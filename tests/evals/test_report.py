@@ -12,8 +12,7 @@ import pytest
 from rich.console import Console
 
 from casebot.config import Settings
-from casebot.evals.cli import EvalOptions
-from casebot.evals.command import run_eval
+from casebot.evals.command import EvalOptions, run_eval
 from casebot.evals.wiring import Wiring
 from tests.evals.conftest import builder
 

@@ -7,7 +7,7 @@ import pytest
 
 from casebot.ingest.loaders import FRONT_MATTER_KINDS, load_document, parse_front_matter
 from casebot.text import normalise_space
-from tests.conftest import REPO
+from tests.conftest import REPO, build_index
 
 KNOWLEDGE = REPO / "knowledge"
 SHARED = REPO.parent / "shared"
@@ -98,7 +98,6 @@ def test_an_official_pdf_can_join_the_corpus_and_citations_carry_its_pages(
     from fpdf import FPDF
 
     from casebot.answer.pipeline import answer
-    from casebot.ingest.indexer import ingest
     from casebot.runtime import build_collaborators
 
     pdf = FPDF()
@@ -115,7 +114,7 @@ def test_an_official_pdf_can_join_the_corpus_and_citations_carry_its_pages(
     settings = make_settings(
         knowledge_dir=tiny_knowledge, gate_min_similarity=0.05, gate_min_lexical_score=0.5
     )
-    ingest(settings, lambda: fake_embedder, fake_embedder.name)
+    build_index(settings, fake_embedder)
     deps = build_collaborators(settings, embedder=fake_embedder)
     result = answer("Parliamentary and Diplomatic Protection command disbanding", [], deps)
     pdf_citations = [c for c in result.citations if c.doc_id == "casey-review/official-report"]

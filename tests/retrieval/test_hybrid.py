@@ -5,8 +5,8 @@ import pytest
 from casebot.config import Settings
 from casebot.retrieval.gate import passes_gate
 from casebot.retrieval.hybrid import rrf, search
-from casebot.retrieval.index import load_index
 from casebot.retrieval.langchain import HybridRetriever
+from casebot.runtime import open_index
 from tests.fakes import FailingStore, HashingEmbedder
 
 
@@ -20,7 +20,7 @@ def test_rrf_rewards_agreement_between_rankings() -> None:
 def test_search_finds_the_freezer_chunk(
     tiny_index: Settings, fake_embedder: HashingEmbedder
 ) -> None:
-    index = load_index(tiny_index)
+    index = open_index(tiny_index)
     result = search("broken freezers rape kits", index, fake_embedder, k=2)
     assert result.hits[0].chunk.doc_id == "casey-review/05-public-protection"
     assert result.dense_ok
@@ -30,14 +30,14 @@ def test_search_finds_the_freezer_chunk(
 def test_bm25_still_answers_when_the_vector_store_is_down(
     tiny_index: Settings, fake_embedder: HashingEmbedder
 ) -> None:
-    index = dataclasses.replace(load_index(tiny_index), store=FailingStore())
+    index = dataclasses.replace(open_index(tiny_index), store=FailingStore())
     result = search("misconduct allegation dismissed", index, fake_embedder, k=3)
     assert not result.dense_ok
     assert result.hits and result.hits[0].chunk.doc_id == "casey-review/01-summary"
 
 
 def test_gate_rejects_an_unrelated_question(real_settings: Settings, local_embedder) -> None:  # type: ignore[no-untyped-def]
-    index = load_index(real_settings)
+    index = open_index(real_settings)
     off_topic = search("banana bread recipe with walnuts", index, local_embedder)
     on_topic = search("what did the review say about the rape kit freezers", index, local_embedder)
     s = real_settings
@@ -51,7 +51,7 @@ def test_gate_rejects_an_unrelated_question(real_settings: Settings, local_embed
 def test_langchain_retriever_returns_documents_with_citation_metadata(
     tiny_index: Settings, fake_embedder: HashingEmbedder
 ) -> None:
-    retriever = HybridRetriever(index=load_index(tiny_index), embedder=fake_embedder, k=2)
+    retriever = HybridRetriever(index=open_index(tiny_index), embedder=fake_embedder, k=2)
     docs = retriever.invoke("Sarah Everard murder")
     assert docs[0].metadata["doc_id"] == "context/everard"
     assert docs[0].metadata["kind"] == "context"
@@ -66,7 +66,7 @@ def test_urgent_disclosure_leads_with_the_top_of_the_page_written_for_it(
     real_settings: Settings,
     local_embedder,  # type: ignore[no-untyped-def]
 ) -> None:
-    index = load_index(real_settings)
+    index = open_index(real_settings)
     plain = search(ENDING_IT, index, local_embedder, k=6)
     # MiniLM does not know that "ending it" is about suicide ...
     assert all("suicide" not in h.chunk.doc_id for h in plain.hits[:3])
@@ -86,7 +86,7 @@ def test_sensitive_disclosure_pins_the_best_matching_section_for_each_category(
     real_settings: Settings,
     local_embedder,  # type: ignore[no-untyped-def]
 ) -> None:
-    index = load_index(real_settings)
+    index = open_index(real_settings)
     question = "my family say i'm shaming them and want to force me to marry. who helps?"
     result = search(question, index, local_embedder, k=6, serving=("honour_based_abuse",))
     assert len(result.guidance) == 1
@@ -101,7 +101,7 @@ def test_someone_who_cannot_talk_is_pinned_the_silent_call_after_the_call_999_op
     real_settings: Settings,
     local_embedder,  # type: ignore[no-untyped-def]
 ) -> None:
-    index = load_index(real_settings)
+    index = open_index(real_settings)
     serving = ("immediate_danger",)
     page_order = search(CANNOT_TALK, index, local_embedder, k=6, serving=serving, urgent=True)
     assert "cannot_speak" not in index.by_id[page_order.guidance[1]].serves  # precondition

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from casebot.answer.extractive import citation_for
 from casebot.answer.models import Citation, Draft
-from casebot.ingest.models import Chunk
+from casebot.index.models import Chunk
 from casebot.text import content_words, numbers_in, split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from casebot.answer.models import Citation, Draft
-from casebot.ingest.models import Chunk
+from casebot.index.models import Chunk
+from casebot.index.version import LoadedIndex
 from casebot.retrieval.hybrid import SearchResult, prefers_report
-from casebot.retrieval.index import LoadedIndex
-from casebot.retrieval.lexical import tokenize
+from casebot.text import tokenize
 
 CONTEXT_LABEL = "Context, not a Casey Review finding: "
 # A context page may restate what Casey herself said; a sentence that opens by naming her

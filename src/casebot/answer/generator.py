@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from casebot.errors import GeneratorError, PromptError
-from casebot.ingest.models import Chunk
+from casebot.index.models import Chunk
 
 
 class Generator(Protocol):

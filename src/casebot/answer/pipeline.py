@@ -28,8 +28,8 @@ from casebot.safety.responses import SafetyTexts
 
 if TYPE_CHECKING:
     from casebot.config import Settings
-    from casebot.retrieval.embeddings import Embedder
-    from casebot.retrieval.index import LoadedIndex
+    from casebot.embeddings import Embedder
+    from casebot.index.version import LoadedIndex
 
 log = logging.getLogger("casebot.answer")
 

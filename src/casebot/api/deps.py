@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from casebot.answer.pipeline import Collaborators
 from casebot.errors import IndexNotReady
-from casebot.retrieval.index import LoadedIndex
+from casebot.index.version import LoadedIndex
 
 
 def get_collaborators(request: Request) -> Collaborators:

@@ -1,1 +1,15 @@
-"""The eval suite: datasets, deterministic metrics, a vanilla peer and CI gating."""
+"""The eval suite: datasets, deterministic metrics, a vanilla peer and CI gating.
+
+Where its data lives is defined here, light, so `casebot --help` can show the defaults
+without importing the suite.
+"""
+
+from pathlib import Path
+
+EVALS_DIR = Path(__file__).resolve().parents[3] / "evals"
+DATASETS_DIR = EVALS_DIR / "datasets"
+DEFAULT_DATASETS = tuple(
+    DATASETS_DIR / name for name in ("qa.yaml", "conversations.yaml", "safety.yaml")
+)
+DEFAULT_BASELINE = EVALS_DIR / "baseline.json"
+DEFAULT_REPORT_DIR = EVALS_DIR / "reports"

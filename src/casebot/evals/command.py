@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from rich import box
 from rich.console import Console
@@ -18,8 +19,8 @@ from rich.table import Table
 
 from casebot.config import Settings
 from casebot.errors import CasebotError
+from casebot.evals import DEFAULT_BASELINE, DEFAULT_DATASETS, DEFAULT_REPORT_DIR
 from casebot.evals.aggregate import by_tag, retrieval_metrics, subject_metrics
-from casebot.evals.cli import EvalOptions
 from casebot.evals.dataset import DatasetError, load_datasets
 from casebot.evals.gate import (
     UsageError,
@@ -36,12 +37,30 @@ from casebot.evals.registry import BY_NAME
 from casebot.evals.report import build_report, fmt, write_junit, write_reports
 from casebot.evals.runner import run
 from casebot.evals.wiring import Wiring, build_wiring
-from casebot.progress import Reporter, RichReporter
+from casebot.progress import Reporter, rich_reporter
 
 # The table's status column in a few characters, so the table fits an 80-column CI log;
 # the lines under the table spell the failures out.
 _SHORT_STATUS = {"FAIL regression": "FAIL regress", "FAIL floor+regression": "FAIL both"}
 BuildWiring = Callable[[Settings, Reporter, bool], Wiring]
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """The command line of `casebot eval`, parsed."""
+
+    datasets: Sequence[Path] = DEFAULT_DATASETS
+    baseline: Path = DEFAULT_BASELINE
+    baseline_given: bool = False  # an explicit --baseline must exist (unless being written)
+    update_baseline: bool = False
+    fail_under: Sequence[str] = ()
+    tolerance: float = 0.02
+    report_dir: Path = DEFAULT_REPORT_DIR
+    junit: Path | None = None
+    peer: bool = True
+    judged: bool = False
+
+
 MakeJudge = Callable[[Settings], Judge]
 
 
@@ -55,20 +74,6 @@ def chat_judge(settings: Settings) -> Judge:
 
 def _build(settings: Settings, reporter: Reporter, with_peer: bool) -> Wiring:
     return build_wiring(settings, reporter, with_peer)
-
-
-@contextmanager
-def _progress(console: Console) -> Iterator[Reporter]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as progress:
-        yield RichReporter(progress)
 
 
 def fail(console: Console, message: str) -> int:
@@ -101,7 +106,7 @@ def run_eval(
         return fail(errors, str(exc))
 
     try:
-        with _progress(console) as reporter:
+        with rich_reporter(console) as reporter:
             wiring = build(settings, reporter, options.peer)
             try:
                 records = run(datasets, wiring.subject, wiring.peer, reporter, judge)

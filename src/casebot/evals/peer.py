@@ -17,12 +17,12 @@ from typing import Any
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
+from casebot.embeddings import Embedder
 from casebot.errors import IngestError, RetrievalUnavailable
 from casebot.evals.metrics import Passage
 from casebot.evals.runner import History, Retrieval
-from casebot.ingest.indexer import scan
-from casebot.ingest.loaders import load_document
-from casebot.retrieval.embeddings import Embedder
+from casebot.index.store import embedded_client
+from casebot.ingest.loaders import load_document, scan
 
 PEER_NAME = "peer"
 PEER_K = 4
@@ -96,18 +96,11 @@ def build_peer(
     knowledge_dir: Path, embedder: Embedder, directory: Path, k: int = PEER_K
 ) -> VanillaPeer:
     """Index the corpus the vanilla way into an embedded Chroma under `directory`."""
-    from casebot.offline import enforce_offline
-
-    enforce_offline()
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-    from langchain_chroma import Chroma
-
     chunks = split(load_corpus(knowledge_dir))
     try:
-        client = chromadb.PersistentClient(
-            path=str(directory), settings=ChromaSettings(anonymized_telemetry=False)
-        )
+        client = embedded_client(directory)
+        from langchain_chroma import Chroma
+
         store = Chroma(
             collection_name=f"peer-{uuid.uuid4().hex[:12]}",
             embedding_function=EmbedderEmbeddings(embedder),

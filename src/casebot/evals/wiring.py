@@ -14,17 +14,17 @@ from casebot.answer.models import Answer
 from casebot.answer.pipeline import Collaborators, answer, resolve_mode
 from casebot.answer.pipeline import retrieve as pipeline_retrieve
 from casebot.config import Settings
+from casebot.embeddings import Embedder, Vectors, build_embedder
 from casebot.errors import IndexNotReady
 from casebot.evals.metrics import Passage
 from casebot.evals.peer import PEER_K, build_peer
 from casebot.evals.registry import K
 from casebot.evals.runner import History, Retrieval, Subject
-from casebot.ingest.indexer import ingest
-from casebot.ingest.models import Chunk
+from casebot.index.models import Chunk
+from casebot.index.version import LoadedIndex
+from casebot.ingest.build import ingest
 from casebot.progress import Reporter
-from casebot.retrieval.embeddings import Embedder, Vectors, build_embedder
-from casebot.retrieval.index import LoadedIndex
-from casebot.runtime import build_collaborators
+from casebot.runtime import build_collaborators, ingest_params
 
 CASEBOT_NAME = "casebot"
 
@@ -89,7 +89,7 @@ def casebot_answerer(deps: Collaborators) -> Callable[[str, History], Answer]:
 
 def ensure_index(settings: Settings, embedder: Embedder, reporter: Reporter) -> None:
     """Bring the index up to date with knowledge/ (a no-op when nothing changed)."""
-    ingest(settings, lambda: embedder, embedder.name, reporter)
+    ingest(ingest_params(settings, embedder.name), lambda: embedder, reporter)
 
 
 def build_wiring(

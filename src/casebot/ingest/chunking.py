@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from casebot.ingest.models import Block, Chunk, Document
+from casebot.index.models import Block, Chunk, Document
 from casebot.text import is_meta, split_sentences
 from casebot.tokens import count_tokens
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    tokens: int  # the budget of one chunk, title and section included
+    overlap_sentences: int  # sentences a chunk repeats from the one before it
 
 
 def _chunk_id(doc_id: str, ordinal: int, text: str) -> str:
@@ -57,18 +64,15 @@ def _pack(
 
 
 def chunk_document(
-    doc: Document,
-    budget: int = 180,
-    overlap: int = 1,
-    count: Callable[[str], int] = count_tokens,
+    doc: Document, params: ChunkParams, count: Callable[[str], int] = count_tokens
 ) -> list[Chunk]:
     head_cost = count(doc.title) + 4
     chunks: list[Chunk] = []
     for group in _groups(doc.blocks):
         section = " > ".join(group[0].section) or None
-        room = max(40, budget - head_cost - (count(section) if section else 0))
+        room = max(40, params.tokens - head_cost - (count(section) if section else 0))
         sentences = [s for block in group for s in _split_long(block.text, room, count)]
-        for window in _pack(sentences, room, overlap, count):
+        for window in _pack(sentences, room, params.overlap_sentences, count):
             text = " ".join(window)
             chunks.append(
                 Chunk(

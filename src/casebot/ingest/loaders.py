@@ -11,8 +11,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from casebot.errors import IngestError
-from casebot.ingest.models import Block, Document, Kind
+from casebot.errors import ConfigError, IngestError
+from casebot.index.models import Block, Document, Kind
 from casebot.safety.models import CATEGORIES, NEEDS
 from casebot.text import normalise_space
 
@@ -63,6 +63,25 @@ def known_serves(names: list[str]) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown safety categories or needs {unknown}; known: {', '.join(known)}")
     return tuple(names)
+
+
+def scan(knowledge_dir: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """Documents to index (relative path -> file) and files skipped with the reason."""
+    if not knowledge_dir.is_dir():
+        raise ConfigError(f"knowledge directory not found: {knowledge_dir}")
+    found: dict[str, Path] = {}
+    skipped: dict[str, str] = {}
+    for path in sorted(knowledge_dir.rglob("*")):
+        parts = path.relative_to(knowledge_dir).parts
+        if path.is_dir() or any(part.startswith(".") for part in parts):
+            continue
+        rel = path.relative_to(knowledge_dir).as_posix()
+        suffix = path.suffix.lower()
+        if suffix in SUPPORTED_SUFFIXES:
+            found[rel] = path
+        elif suffix not in DATA_SUFFIXES:
+            skipped[rel] = f"unsupported file type {suffix or '(none)'!r}"
+    return found, skipped
 
 
 def doc_id_for(path: Path, root: Path) -> str:

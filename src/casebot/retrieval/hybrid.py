@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from casebot.errors import RetrievalUnavailable
-from casebot.ingest.models import Chunk
+from casebot.index.models import Chunk
 
 if TYPE_CHECKING:
-    from casebot.retrieval.embeddings import Embedder
-    from casebot.retrieval.index import LoadedIndex
+    from casebot.embeddings import Embedder
+    from casebot.index.version import LoadedIndex
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from casebot.embeddings import Embedder
 from casebot.errors import PromptError
-from casebot.retrieval.embeddings import Embedder
 from casebot.safety.models import CATEGORIES
 
 

@@ -8,20 +8,29 @@ version directory; HTTP mode keeps one collection per index version on a Chroma 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
+from casebot.config import ChromaMode
 from casebot.errors import RetrievalUnavailable
-
-if TYPE_CHECKING:
-    from casebot.config import Settings
+from casebot.offline import enforce_offline
 
 Vector = Sequence[float] | np.ndarray[Any, Any]
 COLLECTION_PREFIX = "casebot-"
 _BATCH = 500
+
+
+@dataclass(frozen=True)
+class StoreParams:
+    """Where collections live: in each version's directory, or on a Chroma server."""
+
+    mode: ChromaMode
+    host: str
+    port: int
 
 
 class Store(Protocol):
@@ -32,19 +41,28 @@ class Store(Protocol):
     def count(self) -> int: ...
 
 
-def _client(settings: Settings, version_dir: Path) -> Any:
-    from casebot.offline import enforce_offline
-
+def _chroma_settings() -> Any:
     enforce_offline()
-    import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_mode == "http":
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-        )
-    return chromadb.PersistentClient(path=str(version_dir / "chroma"), settings=chroma_settings)
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def embedded_client(path: Path) -> Any:
+    """A Chroma client on files under `path`, telemetry off; the eval's peer uses it too."""
+    settings = _chroma_settings()
+    import chromadb
+
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def _client(params: StoreParams, version_dir: Path) -> Any:
+    if params.mode == "http":
+        settings = _chroma_settings()
+        import chromadb
+
+        return chromadb.HttpClient(host=params.host, port=params.port, settings=settings)
+    return embedded_client(version_dir / "chroma")
 
 
 def collection_name(version: str) -> str:
@@ -58,16 +76,17 @@ class ChromaStore:
     @classmethod
     def create(
         cls,
-        settings: Settings,
+        params: StoreParams,
         version_dir: Path,
         version: str,
         ids: Sequence[str],
         vectors: np.ndarray[Any, Any],
         metadatas: Sequence[dict[str, Any]],
-        progress: Any = None,
+        progress: Callable[[int], None],
     ) -> ChromaStore:
+        """A new collection holding `vectors`; `progress` hears how many rows are written."""
         try:
-            client = _client(settings, version_dir)
+            client = _client(params, version_dir)
             collection = client.create_collection(
                 name=collection_name(version),
                 embedding_function=None,
@@ -80,8 +99,7 @@ class ChromaStore:
                     embeddings=vectors[start:end].tolist(),
                     metadatas=list(metadatas[start:end]),
                 )
-                if progress is not None:
-                    progress(min(end, len(ids)))
+                progress(min(end, len(ids)))
         except RetrievalUnavailable:
             raise
         except Exception as exc:  # chromadb raises many unrelated types; map them at the edge
@@ -89,9 +107,9 @@ class ChromaStore:
         return cls(collection)
 
     @classmethod
-    def open(cls, settings: Settings, version_dir: Path, version: str) -> ChromaStore:
+    def open(cls, params: StoreParams, version_dir: Path, version: str) -> ChromaStore:
         try:
-            client = _client(settings, version_dir)
+            client = _client(params, version_dir)
             collection = client.get_collection(
                 name=collection_name(version), embedding_function=None
             )
@@ -100,14 +118,14 @@ class ChromaStore:
         return cls(collection)
 
     @staticmethod
-    def drop(settings: Settings, version_dir: Path, version: str) -> None:
+    def drop(params: StoreParams, version_dir: Path, version: str) -> None:
         """Remove a superseded version's collection (HTTP mode; embedded dies with its dir)."""
-        if settings.chroma_mode != "http":
+        if params.mode != "http":
             return
         # chromadb raises several unrelated types for "not there"; a collection already gone
         # is the goal, so any failure here is fine.
         with contextlib.suppress(Exception):
-            _client(settings, version_dir).delete_collection(collection_name(version))
+            _client(params, version_dir).delete_collection(collection_name(version))
 
     def query(self, vector: Vector, k: int) -> list[tuple[str, float]]:
         try:

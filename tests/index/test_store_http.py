@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from casebot.config import Settings
-from casebot.ingest.indexer import ingest
+from casebot.index.store import collection_name
 from casebot.retrieval.hybrid import search
-from casebot.retrieval.index import load_index
-from casebot.retrieval.store import collection_name
+from casebot.runtime import open_index
+from tests.conftest import build_index
 from tests.fakes import HashingEmbedder
 
 # chromadb installs its `chroma` CLI (the Rust server) beside the interpreter.
@@ -55,8 +55,8 @@ def test_index_versions_live_on_a_chroma_server_in_http_mode(
 ) -> None:
     settings = tiny_settings.model_copy(update={"chroma_mode": "http", "chroma_port": chroma_server})
     embedder = HashingEmbedder()
-    first = ingest(settings, lambda: embedder, embedder.name)
-    index = load_index(settings)
+    first = build_index(settings, embedder)
+    index = open_index(settings)
     assert index.store.count() == len(index.chunks)
     hits = search("broken freezers rape kits", index, embedder, k=1).hits
     assert hits[0].chunk.doc_id == "casey-review/05-public-protection"

@@ -6,15 +6,15 @@ import time
 from pathlib import Path
 
 from casebot.config import Settings
-from casebot.ingest.indexer import ingest
-from casebot.ingest.layout import IndexLayout
-from casebot.retrieval.index import load_index
-from tests.conftest import REPO, write_doc
+from casebot.index.layout import IndexLayout
+from casebot.ingest.build import IngestReport
+from casebot.runtime import open_index
+from tests.conftest import REPO, build_index, write_doc
 from tests.fakes import HashingEmbedder
 
 
-def _ingest(settings: Settings, embedder: HashingEmbedder):  # type: ignore[no-untyped-def]
-    return ingest(settings, lambda: embedder, embedder.name)
+def _ingest(settings: Settings, embedder: HashingEmbedder) -> IngestReport:
+    return build_index(settings, embedder)
 
 
 def test_second_ingest_with_nothing_changed_builds_nothing(tiny_settings: Settings) -> None:
@@ -46,7 +46,7 @@ def test_changed_and_removed_documents_are_applied_and_unchanged_reused(
     assert report.changes.changed == ("casey-review/05-public-protection.md",)
     assert report.changes.removed == ("context/everard.md",)
     assert report.changes.unchanged == ("casey-review/01-summary.md",)
-    index = load_index(tiny_settings)
+    index = open_index(tiny_settings)
     docs = {c.doc_id for c in index.chunks}
     assert docs == {"casey-review/01-summary", "casey-review/05-public-protection"}
     assert any("replaced in 2024" in c.text for c in index.chunks)
@@ -106,6 +106,6 @@ def test_ingest_killed_halfway_leaves_the_previous_index_serving(tmp_path: Path)
     proc.wait(timeout=30)
 
     assert layout.current_version() == before
-    index = load_index(settings)
+    index = open_index(settings)
     assert {c.doc_id for c in index.chunks} == {f"casey-review/doc{i}" for i in range(3)}
     assert index.store.count() == len(index.chunks)

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from casebot.text import content_words
-
-
-def tokenize(text: str) -> list[str]:
-    return [_stem(w) for w in content_words(text)]
-
-
-def _stem(word: str) -> str:
-    # A light suffix strip: enough for "officers"/"officer", "vetted"/"vetting".
-    for suffix in ("ings", "ing", "ies", "ied", "es", "ed", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-    return word
+from casebot.text import tokenize
 
 
 class LexicalIndex:
-    def __init__(self, retriever: object, ids: Sequence[str]) -> None:
-        self._retriever = retriever
+    def __init__(self, retriever: Any, ids: Sequence[str]) -> None:
+        self._retriever = retriever  # bm25s.BM25, which ships no type information
         self._ids = list(ids)
 
     @classmethod
@@ -36,7 +25,7 @@ class LexicalIndex:
         return cls(retriever, ids)
 
     def save(self, directory: Path) -> None:
-        self._retriever.save(str(directory))  # type: ignore[attr-defined]
+        self._retriever.save(str(directory))
         (directory / "ids.txt").write_text("\n".join(self._ids), encoding="utf-8")
 
     @classmethod
@@ -51,7 +40,7 @@ class LexicalIndex:
         tokens = tokenize(text)
         if not tokens:
             return []
-        scores = np.asarray(self._retriever.get_scores(tokens))  # type: ignore[attr-defined]
+        scores = np.asarray(self._retriever.get_scores(tokens))
         k = min(k, len(self._ids))
         top = np.argsort(-scores)[:k]
         return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import respx
 
+from casebot.embeddings import OpenAIEmbedder
 from casebot.errors import RetrievalUnavailable
-from casebot.retrieval.embeddings import OpenAIEmbedder
 
 
 def test_local_embedder_gives_normalised_similar_vectors_for_similar_text(local_embedder) -> None:  # type: ignore[no-untyped-def]
