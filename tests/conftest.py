@@ -10,13 +10,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from casebot.answer.pipeline import Collaborators
 from casebot.config import Settings
 from casebot.embeddings import Embedder, LocalEmbedder
 from casebot.ingest.build import IngestReport, ingest
 from casebot.progress import SilentReporter
-from casebot.runtime import ingest_params
+from casebot.runtime import build_collaborators, ingest_params
 from tests.fakes import HashingEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
@@ -142,6 +144,19 @@ def tiny_settings(make_settings: Callable[..., Settings], tiny_knowledge: Path) 
 
 
 @pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    """The client model providers are called through; respx mocks it in tests that need it."""
+    with httpx.Client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def session_http() -> Iterator[httpx.Client]:
+    with httpx.Client() as client:
+        yield client
+
+
+@pytest.fixture
 def fake_embedder() -> HashingEmbedder:
     return HashingEmbedder()
 
@@ -173,7 +188,7 @@ def real_settings(
 
 
 @pytest.fixture(scope="session")
-def real_deps(real_settings: Settings, local_embedder: Any) -> Any:
-    from casebot.runtime import build_collaborators
-
-    return build_collaborators(real_settings, local_embedder)
+def real_deps(
+    real_settings: Settings, local_embedder: LocalEmbedder, session_http: httpx.Client
+) -> Collaborators:
+    return build_collaborators(real_settings, session_http, embedder=local_embedder)

@@ -3,11 +3,14 @@ import numpy as np
 import pytest
 import respx
 
-from casebot.embeddings import OpenAIEmbedder
+from casebot.embeddings import LocalEmbedder, OpenAIEmbedder
 from casebot.errors import RetrievalUnavailable
+from casebot.openai_compat import Endpoint
 
 
-def test_local_embedder_gives_normalised_similar_vectors_for_similar_text(local_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_local_embedder_gives_normalised_similar_vectors_for_similar_text(
+    local_embedder: LocalEmbedder,
+) -> None:
     a, b, c = local_embedder.embed(
         ["rape kits in broken freezers", "freezers storing rape evidence", "football"]
     )
@@ -16,7 +19,7 @@ def test_local_embedder_gives_normalised_similar_vectors_for_similar_text(local_
 
 
 @respx.mock
-def test_openai_compatible_embedder_orders_rows_by_index() -> None:
+def test_openai_compatible_embedder_orders_rows_by_index(http: httpx.Client) -> None:
     respx.post("http://embed.test/v1/embeddings").mock(
         return_value=httpx.Response(
             200,
@@ -28,12 +31,16 @@ def test_openai_compatible_embedder_orders_rows_by_index() -> None:
             },
         )
     )
-    rows = OpenAIEmbedder("http://embed.test/v1", "m", None).embed(["first", "second"])
+    rows = OpenAIEmbedder(Endpoint(http, "http://embed.test/v1", None, 5.0), "m").embed(
+        ["first", "second"]
+    )
     assert rows.tolist() == [[1.0, 0.0], [0.0, 1.0]]
 
 
 @respx.mock
-def test_openai_compatible_embedder_failure_is_retrieval_unavailable() -> None:
+def test_openai_compatible_embedder_failure_is_retrieval_unavailable(
+    http: httpx.Client,
+) -> None:
     respx.post("http://embed.test/v1/embeddings").mock(return_value=httpx.Response(503))
     with pytest.raises(RetrievalUnavailable):
-        OpenAIEmbedder("http://embed.test/v1", "m", None).embed(["x"])
+        OpenAIEmbedder(Endpoint(http, "http://embed.test/v1", None, 5.0), "m").embed(["x"])

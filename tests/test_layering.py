@@ -20,7 +20,7 @@ SRC = REPO / "src" / "casebot"
 # Lowest first. Modules in the first layer may import each other; in any other layer, a
 # package imports only from layers below its own.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("casebot", "config", "errors", "text", "tokens", "offline", "progress"),
+    ("casebot", "config", "errors", "text", "tokens", "offline", "progress", "openai_compat"),
     ("embeddings",),
     # Knowledge files name safety categories in `serves:`, so ingest sits above safety.
     ("index", "safety"),

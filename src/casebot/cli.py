@@ -47,15 +47,17 @@ def run_ingest(settings: Settings, force: bool = False, quiet: bool = False) -> 
     """Build or update the index; returns the number of changed documents."""
     from casebot.embeddings import build_embedder
     from casebot.ingest.build import ingest
+    from casebot.openai_compat import http_client
     from casebot.progress import SilentReporter, rich_reporter
     from casebot.runtime import embedder_name, ingest_params
 
     params = ingest_params(settings, embedder_name(settings))
-    if quiet:
-        report = ingest(params, lambda: build_embedder(settings), SilentReporter(), force)
-    else:
-        with rich_reporter() as reporter:
-            report = ingest(params, lambda: build_embedder(settings), reporter, force)
+    with http_client() as http:
+        if quiet:
+            report = ingest(params, lambda: build_embedder(settings, http), SilentReporter(), force)
+        else:
+            with rich_reporter() as reporter:
+                report = ingest(params, lambda: build_embedder(settings, http), reporter, force)
     c = report.changes
     summary = (
         f"{report.changed_documents} changed documents "
@@ -96,6 +98,7 @@ def ask(
     from casebot.answer.pipeline import answer
     from casebot.api.convert import chat_response
     from casebot.index.layout import IndexLayout
+    from casebot.openai_compat import http_client
     from casebot.runtime import build_collaborators
 
     if mode not in ("auto", "extractive", "llm"):
@@ -109,9 +112,10 @@ def ask(
         if IndexLayout(settings.index_root).current_version() is None:
             err.print("No index yet: building it first (one-off).")
             run_ingest(settings, quiet=True)
-        deps = build_collaborators(settings)
-        chosen: Literal["auto", "extractive", "llm"] = mode  # type: ignore[assignment]
-        result = answer(question, [], deps, chosen)
+        with http_client() as http:
+            deps = build_collaborators(settings, http)
+            chosen: Literal["auto", "extractive", "llm"] = mode  # type: ignore[assignment]
+            result = answer(question, [], deps, chosen)
     except CasebotError as exc:
         raise _fail(exc) from exc
     response = chat_response(result)

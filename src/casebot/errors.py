@@ -7,6 +7,8 @@ CasebotError
  │    └── PromptError        a prompt file failed validation
  ├── IndexNotReady           (503) no index has been built yet
  ├── RetrievalUnavailable    (503) the vector store or embedder failed
+ ├── ProviderError           (502) an OpenAI-compatible endpoint failed (its caller re-raises
+ │                                 it as GeneratorError or RetrievalUnavailable)
  ├── GeneratorError          (502) the model provider failed or timed out
  └── IngestError             a document could not be loaded (reported and skipped)
 """
@@ -47,6 +49,11 @@ class IndexNotReady(CasebotError):
 class RetrievalUnavailable(CasebotError):
     code = "retrieval_unavailable"
     status = 503
+
+
+class ProviderError(CasebotError):
+    code = "provider_error"
+    status = 502
 
 
 class GeneratorError(CasebotError):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from casebot.answer.generator import Generator, LangChainGenerator, load_answer_prompt
+import httpx
+
+from casebot.answer.generator import ChatGenerator, Generator, load_answer_prompt
 from casebot.answer.pipeline import Collaborators
 from casebot.config import Settings
 from casebot.embeddings import Embedder, LocalEmbedder, build_embedder
@@ -15,6 +17,7 @@ from casebot.index.version import LoadedIndex, load_index
 from casebot.ingest.build import IngestParams
 from casebot.ingest.chunking import ChunkParams
 from casebot.offline import enforce_offline
+from casebot.openai_compat import Endpoint
 from casebot.safety.assess import RuleAssessor
 from casebot.safety.catalog import load_catalog
 from casebot.safety.exemplars import ExemplarIndex
@@ -25,18 +28,19 @@ log = logging.getLogger("casebot.runtime")
 CATALOG_PATH = "support/services.yaml"
 
 
-def build_generator(settings: Settings) -> Generator | None:
+def llm_endpoint(settings: Settings, http: httpx.Client) -> Endpoint | None:
+    """The configured chat model's endpoint: the generator's, and the eval judge's."""
     if not settings.llm_base_url:
         return None
+    return Endpoint(http, settings.llm_base_url, settings.llm_api_key, settings.llm_timeout_s)
+
+
+def build_generator(settings: Settings, http: httpx.Client) -> Generator | None:
+    endpoint = llm_endpoint(settings, http)
+    if endpoint is None:
+        return None
     prompt = load_answer_prompt(settings.prompts_dir / "answer.yaml")
-    return LangChainGenerator(
-        prompt,
-        settings.llm_base_url,
-        settings.llm_model,
-        settings.llm_api_key,
-        settings.llm_timeout_s,
-        settings.answer_max_words,
-    )
+    return ChatGenerator(prompt, endpoint, settings.llm_model, settings.answer_max_words)
 
 
 def store_params(settings: Settings) -> StoreParams:
@@ -74,6 +78,8 @@ def try_open_index(settings: Settings) -> LoadedIndex | None:
 
 def build_collaborators(
     settings: Settings,
+    http: httpx.Client,
+    *,
     embedder: Embedder | None = None,
     index_loader: Callable[[Settings], LoadedIndex | None] = try_open_index,
     generator: Generator | None = None,
@@ -82,7 +88,7 @@ def build_collaborators(
     enforce_offline()
     catalog = load_catalog(settings.knowledge_dir / CATALOG_PATH)
     texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
-    embedder = embedder or build_embedder(settings)
+    embedder = embedder or build_embedder(settings, http)
     try:
         exemplars: ExemplarIndex | None = ExemplarIndex.build(
             settings.prompts_dir / "safety_exemplars.yaml", embedder
@@ -97,5 +103,5 @@ def build_collaborators(
         catalog=catalog,
         embedder=embedder,
         index=index_loader(settings),
-        generator=generator or build_generator(settings),
+        generator=generator or build_generator(settings, http),
     )

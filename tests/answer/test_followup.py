@@ -8,7 +8,10 @@ from casebot.answer.followup import contextualise
 
 PREVIOUS = "What did the review find about misconduct?"
 REPLY_LEAD = "The review found that 1,809 officers faced allegations."
-HISTORY = [("user", PREVIOUS), ("assistant", "The review found that 1,809 officers [1] faced allegations. More.")]
+HISTORY = [
+    ("user", PREVIOUS),
+    ("assistant", "The review found that 1,809 officers [1] faced allegations. More."),
+]
 
 
 def joined(question: str) -> str:
@@ -50,7 +53,10 @@ def test_when_did_one_break_leans_on_the_previous_question() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["what did the government think about that idea?", "what did she say about vetting firearms officers?"],
+    [
+        "what did the government think about that idea?",
+        "what did she say about vetting firearms officers?",
+    ],
 )
 def test_follow_up_with_a_topic_of_its_own_takes_only_the_previous_question(question: str) -> None:
     # The previous answer's words would pull retrieval back to what was already answered.

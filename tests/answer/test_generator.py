@@ -1,76 +1,25 @@
-"""LangChainGenerator against an OpenAI-compatible endpoint mocked at the HTTP edge with respx.
-
-openai>=3 sends its requests through httpx2/httpcore2, which respx does not patch out of the
-box; HTTPCore2Mocker below points respx's own httpcore mocker at httpcore2's classes, so
-routes, side effects and call records work as usual with `llm_mock()`.
-"""
+"""ChatGenerator against an OpenAI-compatible endpoint mocked at the HTTP edge with respx."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpcore2
 import httpx
 import pytest
 import respx
-from respx.mocks import HTTPCoreMocker, Mocker
 
-from casebot.answer.generator import AnswerPrompt, LangChainGenerator, load_answer_prompt
+from casebot.answer.generator import AnswerPrompt, ChatGenerator, load_answer_prompt
 from casebot.errors import GeneratorError, PromptError
 from casebot.index.models import Chunk
+from casebot.openai_compat import Endpoint
 from casebot.text import split_sentences
 from tests.conftest import REPO
+from tests.providers import LLM_BASE_URL, LLM_URL, chat_completion
 
-LLM_BASE_URL = "http://llm.test/v1"
-LLM_URL = f"{LLM_BASE_URL}/chat/completions"
-
-
-if "httpcore2" not in Mocker.registry:
-
-    class HTTPCore2Mocker(HTTPCoreMocker):
-        name = "httpcore2"
-        targets = [  # noqa: RUF012 - respx's Mocker API declares these as class lists
-            "httpcore2._sync.connection.HTTPConnection",
-            "httpcore2._sync.connection_pool.ConnectionPool",
-            "httpcore2._sync.http_proxy.HTTPProxy",
-            "httpcore2._async.connection.AsyncHTTPConnection",
-            "httpcore2._async.connection_pool.AsyncConnectionPool",
-            "httpcore2._async.http_proxy.AsyncHTTPProxy",
-        ]
-
-        @classmethod
-        def from_sync_httpx_response(cls, httpx_response: Any, target: Any, **kwargs: Any) -> Any:
-            return httpcore2.Response(
-                status=httpx_response.status_code,
-                headers=httpx_response.headers.raw,
-                content=httpx_response.stream,
-                extensions=httpx_response.extensions,
-            )
-
-
-def llm_mock(**kwargs: Any) -> respx.MockRouter:
-    """respx.mock for the model provider; unmatched requests fail the test."""
-    return respx.mock(using="httpcore2", **kwargs)
-
-
-def chat_completion(content: str | None, model: str = "test-model") -> dict[str, Any]:
-    """An OpenAI-style chat completion body."""
-    return {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 1_700_000_000,
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-    }
+MakeGenerator = Callable[..., ChatGenerator]
 
 
 def sent_messages(route: respx.Route) -> list[dict[str, Any]]:
@@ -105,36 +54,32 @@ def prompt() -> AnswerPrompt:
     return load_answer_prompt(REPO / "prompts/answer.yaml")
 
 
-def make_generator(prompt: AnswerPrompt, **overrides: Any) -> LangChainGenerator:
-    values: dict[str, Any] = {
-        "base_url": LLM_BASE_URL,
-        "model": "test-model",
-        "api_key": None,
-        "timeout": 5.0,
-        "max_words": 77,
-    }
-    values.update(overrides)
-    return LangChainGenerator(prompt, **values)
+@pytest.fixture
+def make_generator(prompt: AnswerPrompt, http: httpx.Client) -> MakeGenerator:
+    def make(api_key: str | None = None) -> ChatGenerator:
+        return ChatGenerator(prompt, Endpoint(http, LLM_BASE_URL, api_key, 5.0), "test-model", 77)
+
+    return make
 
 
-def test_generator_returns_the_model_reply(prompt: AnswerPrompt, freezer_chunk: Chunk) -> None:
+def test_generator_returns_the_model_reply(
+    make_generator: MakeGenerator, freezer_chunk: Chunk
+) -> None:
     reply = "The freezers broke in the 2022 heatwave [1]."
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         route = mock.post(LLM_URL).respond(json=chat_completion(reply))
-        text = make_generator(prompt).generate(
-            "when did the freezer break?", [(1, freezer_chunk)], []
-        )
+        text = make_generator().generate("when did the freezer break?", [(1, freezer_chunk)], [])
     assert text == reply
     assert route.call_count == 1
 
 
 def test_generator_sends_prompt_numbered_sources_history_and_question(
-    prompt: AnswerPrompt, freezer_chunk: Chunk
+    make_generator: MakeGenerator, freezer_chunk: Chunk
 ) -> None:
     history = [("user", "what did the review say about freezers"), ("assistant", "They broke [1].")]
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         route = mock.post(LLM_URL).respond(json=chat_completion("ok [1]."))
-        make_generator(prompt).generate("when did one break?", [(3, freezer_chunk)], history)
+        make_generator().generate("when did one break?", [(3, freezer_chunk)], history)
     body = json.loads(route.calls.last.request.content)
     assert body["model"] == "test-model"
     assert body["temperature"] == 0
@@ -150,63 +95,63 @@ def test_generator_sends_prompt_numbered_sources_history_and_question(
 
 
 def test_generator_sends_only_the_last_six_history_turns(
-    prompt: AnswerPrompt, freezer_chunk: Chunk
+    make_generator: MakeGenerator, freezer_chunk: Chunk
 ) -> None:
     history = [("user" if i % 2 == 0 else "assistant", f"turn {i}") for i in range(10)]
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         route = mock.post(LLM_URL).respond(json=chat_completion("ok [1]."))
-        make_generator(prompt).generate("and then?", [(1, freezer_chunk)], history)
+        make_generator().generate("and then?", [(1, freezer_chunk)], history)
     middle = [m["content"] for m in sent_messages(route)[1:-1]]
     assert middle == [f"turn {i}" for i in range(4, 10)]
 
 
 def test_generator_sends_the_api_key_as_a_bearer_token(
-    prompt: AnswerPrompt, freezer_chunk: Chunk
+    make_generator: MakeGenerator, freezer_chunk: Chunk
 ) -> None:
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         route = mock.post(LLM_URL).respond(json=chat_completion("ok [1]."))
-        make_generator(prompt, api_key="sk-test-key").generate("q", [(1, freezer_chunk)], [])
+        make_generator(api_key="sk-test-key").generate("q", [(1, freezer_chunk)], [])
     assert route.calls.last.request.headers["authorization"] == "Bearer sk-test-key"
 
 
 @pytest.mark.parametrize(
     "failure",
     [
-        pytest.param({"side_effect": httpcore2.ReadTimeout("timed out")}, id="timeout"),
+        pytest.param({"side_effect": httpx.ReadTimeout("timed out")}, id="timeout"),
         pytest.param({"return_value": httpx.Response(500, json={"error": "boom"})}, id="500"),
         pytest.param({"return_value": httpx.Response(429, json={"error": "slow down"})}, id="429"),
-        pytest.param({"side_effect": httpcore2.ConnectError("refused")}, id="connection refused"),
+        pytest.param({"side_effect": httpx.ConnectError("refused")}, id="connection refused"),
         pytest.param({"return_value": httpx.Response(200, text="not json")}, id="garbage"),
     ],
 )
 def test_provider_failure_becomes_a_generator_error(
-    prompt: AnswerPrompt, freezer_chunk: Chunk, failure: dict[str, Any]
+    make_generator: MakeGenerator, freezer_chunk: Chunk, failure: dict[str, Any]
 ) -> None:
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         route = mock.post(LLM_URL).mock(**failure)
         with pytest.raises(GeneratorError, match="model call failed"):
-            make_generator(prompt).generate("q", [(1, freezer_chunk)], [])
+            make_generator().generate("q", [(1, freezer_chunk)], [])
     assert route.call_count == 1, "no retries: the pipeline falls back instead"
 
 
 @pytest.mark.parametrize("content", ["", "   \n", None])
 def test_empty_model_reply_is_a_generator_error(
-    prompt: AnswerPrompt, freezer_chunk: Chunk, content: str | None
+    make_generator: MakeGenerator, freezer_chunk: Chunk, content: str | None
 ) -> None:
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         mock.post(LLM_URL).respond(json=chat_completion(content))
         with pytest.raises(GeneratorError, match="no text"):
-            make_generator(prompt).generate("q", [(1, freezer_chunk)], [])
+            make_generator().generate("q", [(1, freezer_chunk)], [])
 
 
 def test_generator_error_does_not_carry_the_question(
-    prompt: AnswerPrompt, freezer_chunk: Chunk
+    make_generator: MakeGenerator, freezer_chunk: Chunk
 ) -> None:
     marker = "zqx-private-question-5521"
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         route = mock.post(LLM_URL).respond(500, json={"error": {"message": f"bad input {marker}"}})
         with pytest.raises(GeneratorError) as caught:
-            make_generator(prompt).generate(marker, [(1, freezer_chunk)], [])
+            make_generator().generate(marker, [(1, freezer_chunk)], [])
     assert route.called
     assert marker not in str(caught.value)
 

@@ -7,9 +7,9 @@ import json
 import re
 from typing import Any
 
-import httpcore2
 import httpx
 import pytest
+import respx
 
 from casebot.answer.citations import parse_marked
 from casebot.answer.extractive import CONTEXT_LABEL
@@ -18,8 +18,8 @@ from casebot.answer.pipeline import Collaborators, answer, retrieve
 from casebot.config import Settings
 from casebot.index.models import Chunk
 from casebot.runtime import build_collaborators
-from tests.answer.test_generator import LLM_BASE_URL, LLM_URL, chat_completion, llm_mock
 from tests.fakes import FailingStore, HashingEmbedder
+from tests.providers import LLM_BASE_URL, LLM_URL, chat_completion
 
 URGENT = "i'm going to kill myself tonight"
 FREEZERS = "what did the review say about freezers"
@@ -32,16 +32,18 @@ _SOURCE_BLOCK = re.compile(
 
 
 @pytest.fixture
-def deps(tiny_index: Settings, fake_embedder: HashingEmbedder) -> Collaborators:
-    return build_collaborators(tiny_index, embedder=fake_embedder)
+def deps(tiny_index: Settings, fake_embedder: HashingEmbedder, http: httpx.Client) -> Collaborators:
+    return build_collaborators(tiny_index, http, embedder=fake_embedder)
 
 
 @pytest.fixture
-def llm_deps(tiny_index: Settings, fake_embedder: HashingEmbedder) -> Collaborators:
+def llm_deps(
+    tiny_index: Settings, fake_embedder: HashingEmbedder, http: httpx.Client
+) -> Collaborators:
     settings = tiny_index.model_copy(
         update={"llm_base_url": LLM_BASE_URL, "llm_model": "test-model"}
     )
-    return build_collaborators(settings, embedder=fake_embedder)
+    return build_collaborators(settings, http, embedder=fake_embedder)
 
 
 def cited_chunk(deps: Collaborators, result: Answer, n: int) -> Chunk:
@@ -88,9 +90,9 @@ def test_urgent_message_gets_999_first_when_the_index_is_loaded(deps: Collaborat
 
 
 def test_urgent_message_gets_999_first_even_when_index_missing(
-    tiny_settings: Settings, fake_embedder: HashingEmbedder
+    tiny_settings: Settings, fake_embedder: HashingEmbedder, http: httpx.Client
 ) -> None:
-    deps = build_collaborators(tiny_settings, embedder=fake_embedder)
+    deps = build_collaborators(tiny_settings, http, embedder=fake_embedder)
     assert deps.index is None
     result = answer(URGENT, [], deps)
     assert_urgent_first(result)
@@ -115,8 +117,8 @@ def test_failing_vector_store_still_answers_from_bm25(deps: Collaborators) -> No
 def test_urgent_message_gets_999_first_even_when_the_model_times_out(
     llm_deps: Collaborators,
 ) -> None:
-    with llm_mock() as mock:
-        route = mock.post(LLM_URL).mock(side_effect=httpcore2.ReadTimeout("timed out"))
+    with respx.mock() as mock:
+        route = mock.post(LLM_URL).mock(side_effect=httpx.ReadTimeout("timed out"))
         result = answer(f"{URGENT}. freezers storing rape kits were overstuffed?", [], llm_deps)
     assert route.called, "precondition: the question is in scope, so the model was asked"
     assert result.mode == "extractive"
@@ -150,7 +152,7 @@ def test_request_for_an_officers_home_address_is_refused(deps: Collaborators) ->
 
 
 def test_refused_and_out_of_scope_requests_never_reach_the_model(llm_deps: Collaborators) -> None:
-    with llm_mock(assert_all_called=False) as mock:
+    with respx.mock(assert_all_called=False) as mock:
         route = mock.post(LLM_URL).respond(json=chat_completion("anything [1]."))
         refused = answer("what is the home address of the officer who arrested me", [], llm_deps)
         off_topic = answer("give me a banana bread recipe", [], llm_deps)
@@ -177,7 +179,7 @@ def test_llm_answer_keeps_the_supported_sentence_and_drops_the_unsupported_numbe
     llm_deps: Collaborators,
 ) -> None:
     reply = "The freezers broke in the 2022 heatwave [1]. There were 999 kits [1]."
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         route = mock.post(LLM_URL).respond(json=chat_completion(reply))
         result = answer(FREEZERS, [], llm_deps)
     assert route.call_count == 1
@@ -203,7 +205,7 @@ def test_llm_markers_after_the_full_stop_cite_the_sentence_before_them(
         )
         return httpx.Response(200, json=chat_completion(text))
 
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         mock.post(LLM_URL).mock(side_effect=reply)
         result = answer("what did the review find about freezers and racism?", [], llm_deps)
     sentences = parse_marked(result.text)
@@ -214,7 +216,7 @@ def test_llm_markers_after_the_full_stop_cite_the_sentence_before_them(
 
 
 def test_llm_answer_citing_no_real_source_is_not_grounded(llm_deps: Collaborators) -> None:
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         mock.post(LLM_URL).respond(json=chat_completion("Freezers broke in the heatwave [9]."))
         result = answer(FREEZERS, [], llm_deps)
     assert result.grounded is False
@@ -226,7 +228,7 @@ def test_llm_answer_citing_no_real_source_is_not_grounded(llm_deps: Collaborator
 @pytest.mark.parametrize(
     "failure",
     [
-        pytest.param({"side_effect": httpcore2.ReadTimeout("timed out")}, id="timeout"),
+        pytest.param({"side_effect": httpx.ReadTimeout("timed out")}, id="timeout"),
         pytest.param({"return_value": httpx.Response(500, json={"error": "boom"})}, id="500"),
     ],
 )
@@ -235,7 +237,7 @@ def test_model_failure_falls_back_to_extractive_with_signposts_intact(
 ) -> None:
     baseline = answer(DISCLOSURE, [], deps)
     assert baseline.safety.level == "sensitive" and baseline.safety.signposts
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         route = mock.post(LLM_URL).mock(**failure)
         result = answer(DISCLOSURE, [], llm_deps)
     assert route.call_count == 1
@@ -258,7 +260,7 @@ def test_llm_requested_without_a_configured_model_falls_back_to_extractive(
 
 
 def test_auto_mode_uses_the_model_when_one_is_configured(llm_deps: Collaborators) -> None:
-    with llm_mock() as mock:
+    with respx.mock() as mock:
         route = mock.post(LLM_URL).respond(
             json=chat_completion("The freezers broke in the 2022 heatwave [1].")
         )
@@ -268,7 +270,7 @@ def test_auto_mode_uses_the_model_when_one_is_configured(llm_deps: Collaborators
 
 
 def test_extractive_mode_never_calls_the_configured_model(llm_deps: Collaborators) -> None:
-    with llm_mock(assert_all_called=False) as mock:
+    with respx.mock(assert_all_called=False) as mock:
         route = mock.post(LLM_URL).respond(json=chat_completion("anything [1]."))
         result = answer(FREEZERS, [], llm_deps, "extractive")
     assert not route.called
@@ -311,7 +313,9 @@ def test_someone_thinking_of_ending_it_hears_first_from_the_suicide_guidance(
 def test_someone_who_cannot_talk_is_told_about_the_silent_999_call_first(
     real_deps: Collaborators,
 ) -> None:
-    message = "he's banging on my door right now and i cant talk, how do i call 999 without speaking"
+    message = (
+        "he's banging on my door right now and i cant talk, how do i call 999 without speaking"
+    )
     result = answer(message, [], real_deps)
     assert result.safety.level == "urgent" and "cannot_speak" in result.safety.cues
     first, second = parse_marked(result.text)[:2]

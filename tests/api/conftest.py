@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from casebot.answer.pipeline import Collaborators
-from casebot.api.app import create_app
+from casebot.api.app import Builder, create_app
 from casebot.config import Settings
 from casebot.runtime import build_collaborators
 from tests.fakes import FailingStore, HashingEmbedder
@@ -24,10 +24,10 @@ def open_client(fake_embedder: HashingEmbedder) -> Iterator[OpenClient]:
     """Start the real app for `settings` (lifespan runs); closed when the test ends."""
     with ExitStack() as stack:
 
-        def open_(
-            settings: Settings, build: Callable[[Settings], Collaborators] | None = None
-        ) -> TestClient:
-            builder = build or (lambda s: build_collaborators(s, embedder=fake_embedder))
+        def open_(settings: Settings, build: Builder | None = None) -> TestClient:
+            builder = build or (
+                lambda s, http: build_collaborators(s, http, embedder=fake_embedder)
+            )
             return stack.enter_context(TestClient(create_app(settings, build=builder)))
 
         yield open_
@@ -52,8 +52,8 @@ def client_with_failing_store(
 ) -> TestClient:
     """The app whose vector store has gone away (connection refused on every query)."""
 
-    def build(settings: Settings) -> Collaborators:
-        deps = build_collaborators(settings, embedder=fake_embedder)
+    def build(settings: Settings, http: httpx.Client) -> Collaborators:
+        deps = build_collaborators(settings, http, embedder=fake_embedder)
         assert deps.index is not None
         return dataclasses.replace(
             deps, index=dataclasses.replace(deps.index, store=FailingStore())
@@ -63,6 +63,8 @@ def client_with_failing_store(
 
 
 @pytest.fixture
-def real_client(open_client: OpenClient, real_settings: Settings, real_deps: Any) -> TestClient:
+def real_client(
+    open_client: OpenClient, real_settings: Settings, real_deps: Collaborators
+) -> TestClient:
     """The app over the real corpus and the bundled MiniLM model (built once per session)."""
-    return open_client(real_settings, lambda s: real_deps)
+    return open_client(real_settings, lambda s, http: real_deps)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from casebot.config import Settings
+from casebot.evals.command import BuildWiring
 from casebot.evals.metrics import Passage
 from casebot.evals.runner import History, Retrieval
 from casebot.evals.wiring import Wiring, build_wiring
@@ -233,9 +235,12 @@ def datasets(eval_root: Path) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def wired(settings: Settings) -> Iterator[Wiring]:
     """casebot and the peer on the eval corpus, built once: real Chroma, fake embedder."""
-    wiring = build_wiring(settings, SilentReporter(), with_peer=True, embedder=HashingEmbedder())
-    yield wiring
-    wiring.close()
+    with httpx.Client() as http:
+        wiring = build_wiring(
+            settings, http, SilentReporter(), with_peer=True, embedder=HashingEmbedder()
+        )
+        yield wiring
+        wiring.close()
 
 
 def reusable(wiring: Wiring, **changes: Any) -> Wiring:
@@ -243,8 +248,10 @@ def reusable(wiring: Wiring, **changes: Any) -> Wiring:
     return dataclasses.replace(wiring, cleanups=[], **changes)
 
 
-def builder(wiring: Wiring) -> Callable[[Settings, Reporter, bool], Wiring]:
-    def build(settings: Settings, reporter: Reporter, with_peer: bool) -> Wiring:
+def builder(wiring: Wiring) -> BuildWiring:
+    def build(
+        settings: Settings, http: httpx.Client, reporter: Reporter, with_peer: bool
+    ) -> Wiring:
         if with_peer:
             return reusable(wiring)
         context = {k: v for k, v in wiring.context.items() if k != "peer"}

@@ -15,6 +15,7 @@ from casebot.evals.dataset import load_datasets
 from casebot.evals.judge import SYSTEM_PROMPT, ChatJudge, parse_judgement
 from casebot.evals.runner import run
 from casebot.evals.wiring import Wiring
+from casebot.openai_compat import Endpoint
 
 URL = "http://judge.test/v1"
 
@@ -24,11 +25,11 @@ def _completion(content: str) -> httpx.Response:
 
 
 @respx.mock
-def test_judge_sends_question_answer_and_passages_and_reads_scores() -> None:
+def test_judge_sends_question_answer_and_passages_and_reads_scores(http: httpx.Client) -> None:
     route = respx.post(f"{URL}/chat/completions").mock(
         return_value=_completion('{"faithfulness": 0.8, "relevance": 1}')
     )
-    judge = ChatJudge(URL + "/", "judge-model", api_key="sk-test")
+    judge = ChatJudge(Endpoint(http, URL + "/", "sk-test", 5.0), "judge-model")
     verdict = judge.judge("what about freezers?", "A freezer broke.", ["A freezer broke in 2022."])
     assert (verdict.faithfulness, verdict.relevance) == (0.8, 1.0)
     request = route.calls.last.request
@@ -52,28 +53,33 @@ def test_replies_without_the_scores_are_generator_errors(content: str) -> None:
 
 
 @respx.mock
-def test_provider_failures_are_generator_errors() -> None:
+def test_provider_failures_are_generator_errors(http: httpx.Client) -> None:
     respx.post(f"{URL}/chat/completions").mock(return_value=httpx.Response(500))
     with pytest.raises(GeneratorError, match="HTTP 500"):
-        ChatJudge(URL, "m").judge("q", "a", [])
+        ChatJudge(Endpoint(http, URL, None, 5.0), "m").judge("q", "a", [])
     respx.post(f"{URL}/chat/completions").mock(side_effect=httpx.ConnectTimeout("slow"))
     with pytest.raises(GeneratorError, match="unreachable"):
-        ChatJudge(URL, "m").judge("q", "a", [])
+        ChatJudge(Endpoint(http, URL, None, 5.0), "m").judge("q", "a", [])
     respx.post(f"{URL}/chat/completions").mock(return_value=httpx.Response(200, json={"x": 1}))
     with pytest.raises(GeneratorError, match="not a chat completion"):
-        ChatJudge(URL, "m").judge("q", "a", [])
+        ChatJudge(Endpoint(http, URL, None, 5.0), "m").judge("q", "a", [])
 
 
 @respx.mock
 def test_runner_adds_judged_metrics_for_grounded_answers(
-    wired: Wiring, datasets: dict[str, Path]
+    wired: Wiring, datasets: dict[str, Path], http: httpx.Client
 ) -> None:
     replies = iter(
         [_completion('{"faithfulness": 1, "relevance": 0.5}'), httpx.Response(503)]
         + [_completion('{"faithfulness": 0.5, "relevance": 0.5}')] * 20
     )
     route = respx.post(f"{URL}/chat/completions").mock(side_effect=lambda request: next(replies))
-    records = run(load_datasets([datasets["qa"]]), wired.subject, None, judge=ChatJudge(URL, "m"))
+    records = run(
+        load_datasets([datasets["qa"]]),
+        wired.subject,
+        None,
+        judge=ChatJudge(Endpoint(http, URL, None, 5.0), "m"),
+    )
     grounded = [r for r in records if r.expected_scope == "in_scope" and r.scope == "in_scope"]
     assert route.call_count == len(grounded) >= 3
     judged = [r.judged for r in records if r.judged is not None]

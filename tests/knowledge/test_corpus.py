@@ -1,13 +1,18 @@
 """The corpus itself: schema, page discipline, own words, and PDF readiness."""
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
+from casebot.config import Settings
 from casebot.ingest.loaders import FRONT_MATTER_KINDS, load_document, parse_front_matter
+from casebot.runtime import build_collaborators
 from casebot.text import normalise_space
 from tests.conftest import REPO, build_index
+from tests.fakes import HashingEmbedder
 
 KNOWLEDGE = REPO / "knowledge"
 SHARED = REPO.parent / "shared"
@@ -93,12 +98,14 @@ def test_no_sentence_is_copied_from_the_seeds_or_research_notes() -> None:
 
 
 def test_an_official_pdf_can_join_the_corpus_and_citations_carry_its_pages(
-    make_settings, tiny_knowledge, fake_embedder
-) -> None:  # type: ignore[no-untyped-def]
+    make_settings: Callable[..., Settings],
+    tiny_knowledge: Path,
+    fake_embedder: HashingEmbedder,
+    http: httpx.Client,
+) -> None:
     from fpdf import FPDF
 
     from casebot.answer.pipeline import answer
-    from casebot.runtime import build_collaborators
 
     pdf = FPDF()
     pages = [
@@ -115,7 +122,7 @@ def test_an_official_pdf_can_join_the_corpus_and_citations_carry_its_pages(
         knowledge_dir=tiny_knowledge, gate_min_similarity=0.05, gate_min_lexical_score=0.5
     )
     build_index(settings, fake_embedder)
-    deps = build_collaborators(settings, embedder=fake_embedder)
+    deps = build_collaborators(settings, http, embedder=fake_embedder)
     result = answer("Parliamentary and Diplomatic Protection command disbanding", [], deps)
     pdf_citations = [c for c in result.citations if c.doc_id == "casey-review/official-report"]
     assert pdf_citations and pdf_citations[0].page == 3

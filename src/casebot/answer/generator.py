@@ -1,7 +1,7 @@
 """The Generator seam: an LLM writes the answer, casebot checks every citation.
 
-LangChainGenerator talks to any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama's
-/v1) through LangChain's ChatOpenAI. Prompts come from prompts/answer.yaml.
+ChatGenerator talks to any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama's /v1)
+through casebot's one HTTP seam (openai_compat). Prompts come from prompts/answer.yaml.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from typing import Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from casebot.errors import GeneratorError, PromptError
+from casebot.errors import GeneratorError, PromptError, ProviderError
 from casebot.index.models import Chunk
+from casebot.openai_compat import Endpoint
+
+HISTORY_TURNS = 6  # the model sees the last three exchanges: enough for a follow-up
 
 
 class Generator(Protocol):
@@ -64,28 +67,14 @@ def load_answer_prompt(path: Path) -> AnswerPrompt:
     return prompt
 
 
-class LangChainGenerator:
-    def __init__(
-        self,
-        prompt: AnswerPrompt,
-        base_url: str,
-        model: str,
-        api_key: str | None,
-        timeout: float,
-        max_words: int,
-    ) -> None:
-        from langchain_openai import ChatOpenAI
+class ChatGenerator:
+    """Answers through an OpenAI-compatible /chat/completions endpoint."""
 
+    def __init__(self, prompt: AnswerPrompt, endpoint: Endpoint, model: str, max_words: int):
         self._prompt = prompt
+        self._endpoint = endpoint
+        self._model = model
         self._max_words = max_words
-        self._model = ChatOpenAI(
-            base_url=base_url,
-            model=model,
-            api_key=api_key or "not-needed",  # type: ignore[arg-type]
-            timeout=timeout,
-            max_retries=0,
-            temperature=0,
-        )
 
     def generate(
         self,
@@ -93,18 +82,15 @@ class LangChainGenerator:
         sources: Sequence[tuple[int, Chunk]],
         history: Sequence[tuple[str, str]],
     ) -> str:
-        from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-
         system, user = self._prompt.render(question, sources, self._max_words)
-        messages: list[BaseMessage] = [SystemMessage(system)]
-        for role, text in history[-6:]:
-            messages.append(HumanMessage(text) if role == "user" else AIMessage(text))
-        messages.append(HumanMessage(user))
+        messages = [{"role": "system", "content": system}]
+        for role, text in history[-HISTORY_TURNS:]:
+            messages.append({"role": "user" if role == "user" else "assistant", "content": text})
+        messages.append({"role": "user", "content": user})
         try:
-            reply = self._model.invoke(messages)
-        except Exception as exc:  # provider SDKs raise many types; map them at this edge
-            raise GeneratorError(f"model call failed: {type(exc).__name__}") from exc
-        content = reply.content
-        if not isinstance(content, str) or not content.strip():
+            content = self._endpoint.chat(self._model, messages)
+        except ProviderError as exc:
+            raise GeneratorError(f"model call failed: {exc}") from exc
+        if not content.strip():
             raise GeneratorError("model returned no text")
         return content

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
@@ -16,16 +17,17 @@ from casebot.api.errors import install_error_handlers
 from casebot.api.middleware import LimitBodyMiddleware, PrivacyHeadersMiddleware
 from casebot.api.routes import chat, health, search, services, sources
 from casebot.config import Settings
+from casebot.openai_compat import http_client
 
 log = logging.getLogger("casebot.api")
 
-Builder = Callable[[Settings], Collaborators]
+Builder = Callable[[Settings, httpx.Client], Collaborators]
 
 
-def _default_builder(settings: Settings) -> Collaborators:
+def _default_builder(settings: Settings, http: httpx.Client) -> Collaborators:
     from casebot.runtime import build_collaborators
 
-    return build_collaborators(settings)
+    return build_collaborators(settings, http)
 
 
 def create_app(settings: Settings | None = None, build: Builder | None = None) -> FastAPI:
@@ -34,11 +36,13 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        collaborators = await run_in_threadpool(builder, settings)
-        app.state.collaborators = collaborators
-        index = collaborators.index
-        log.info("casebot ready: index %s", index.version if index else "missing")
-        yield
+        # One client for the app's lifetime: model providers are called through it.
+        with http_client() as http:
+            collaborators = await run_in_threadpool(builder, settings, http)
+            app.state.collaborators = collaborators
+            index = collaborators.index
+            log.info("casebot ready: index %s", index.version if index else "missing")
+            yield
 
     app = FastAPI(
         title="casebot",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -37,12 +38,14 @@ from casebot.evals.registry import BY_NAME
 from casebot.evals.report import build_report, fmt, write_junit, write_reports
 from casebot.evals.runner import run
 from casebot.evals.wiring import Wiring, build_wiring
+from casebot.openai_compat import http_client
 from casebot.progress import Reporter, rich_reporter
+from casebot.runtime import llm_endpoint
 
 # The table's status column in a few characters, so the table fits an 80-column CI log;
 # the lines under the table spell the failures out.
 _SHORT_STATUS = {"FAIL regression": "FAIL regress", "FAIL floor+regression": "FAIL both"}
-BuildWiring = Callable[[Settings, Reporter, bool], Wiring]
+BuildWiring = Callable[[Settings, httpx.Client, Reporter, bool], Wiring]
 
 
 @dataclass(frozen=True)
@@ -61,19 +64,18 @@ class EvalOptions:
     judged: bool = False
 
 
-MakeJudge = Callable[[Settings], Judge]
+MakeJudge = Callable[[Settings, httpx.Client], Judge]
 
 
-def chat_judge(settings: Settings) -> Judge:
-    if not settings.llm_base_url:
+def chat_judge(settings: Settings, http: httpx.Client) -> Judge:
+    endpoint = llm_endpoint(settings, http)
+    if endpoint is None:
         raise UsageError("--judged needs CASEBOT_LLM_BASE_URL (an OpenAI-compatible endpoint)")
-    return ChatJudge(
-        settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s
-    )
+    return ChatJudge(endpoint, settings.llm_model)
 
 
-def _build(settings: Settings, reporter: Reporter, with_peer: bool) -> Wiring:
-    return build_wiring(settings, reporter, with_peer)
+def _build(settings: Settings, http: httpx.Client, reporter: Reporter, with_peer: bool) -> Wiring:
+    return build_wiring(settings, http, reporter, with_peer)
 
 
 def fail(console: Console, message: str) -> int:
@@ -92,6 +94,19 @@ def run_eval(
     """The whole command, minus argument parsing; returns the exit code."""
     console = console or Console()
     errors = errors or Console(stderr=True)
+    with http_client() as http:
+        return _run_eval(options, settings, console, errors, build, make_judge, http)
+
+
+def _run_eval(
+    options: EvalOptions,
+    settings: Settings,
+    console: Console,
+    errors: Console,
+    build: BuildWiring,
+    make_judge: MakeJudge,
+    http: httpx.Client,
+) -> int:
     started = time.perf_counter()
     try:
         floors = floors_with(parse_fail_under(options.fail_under))
@@ -101,22 +116,19 @@ def run_eval(
         baseline = read_baseline(options.baseline)
         if baseline is None and options.baseline_given and not options.update_baseline:
             raise UsageError(f"baseline {options.baseline} not found (use --update-baseline)")
-        judge = make_judge(settings) if options.judged else None
+        judge = make_judge(settings, http) if options.judged else None
     except (UsageError, DatasetError) as exc:
         return fail(errors, str(exc))
 
     try:
         with rich_reporter(console) as reporter:
-            wiring = build(settings, reporter, options.peer)
+            wiring = build(settings, http, reporter, options.peer)
             try:
                 records = run(datasets, wiring.subject, wiring.peer, reporter, judge)
             finally:
                 wiring.close()
     except CasebotError as exc:
         return fail(errors, f"{type(exc).__name__}: {exc}")
-    finally:
-        if isinstance(judge, ChatJudge):
-            judge.close()
 
     system = wiring.subject.retrieval.name
     values = subject_metrics(records, system)

@@ -1,7 +1,8 @@
 """The optional judged tier: a model scores faithfulness and relevance (off by default).
 
-The judge speaks the OpenAI-compatible chat API over httpx, so any provider casebot can
-generate with can judge too. It only ever sees eval questions, answers and cited chunks.
+The judge speaks the OpenAI-compatible chat API through casebot's one HTTP seam, so any
+provider casebot can generate with can judge too. It only ever sees eval questions, answers
+and cited chunks.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-import httpx
-
-from casebot.errors import GeneratorError
+from casebot.errors import GeneratorError, ProviderError
+from casebot.openai_compat import Endpoint
 
 # Kept beside the code that parses its reply: the two change together.
 SYSTEM_PROMPT = (
@@ -60,41 +60,17 @@ def parse_judgement(content: str) -> Judgement:
 class ChatJudge:
     """A judge behind an OpenAI-compatible /chat/completions endpoint."""
 
-    def __init__(
-        self,
-        base_url: str,
-        model: str,
-        api_key: str | None = None,
-        timeout: float = 30.0,
-        client: httpx.Client | None = None,
-    ) -> None:
-        self._url = base_url.rstrip("/") + "/chat/completions"
+    def __init__(self, endpoint: Endpoint, model: str) -> None:
+        self._endpoint = endpoint
         self._model = model
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = client or httpx.Client(timeout=timeout)
 
     def judge(self, question: str, answer: str, contexts: Sequence[str]) -> Judgement:
-        body: dict[str, Any] = {
-            "model": self._model,
-            "temperature": 0,
-            "messages": [
-                {"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": user_prompt(question, answer, contexts)},
-            ],
-        }
+        messages = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": user_prompt(question, answer, contexts)},
+        ]
         try:
-            response = self._client.post(self._url, json=body, headers=self._headers)
-            response.raise_for_status()
-            content = response.json()["choices"][0]["message"]["content"]
-        except httpx.HTTPStatusError as exc:
-            raise GeneratorError(f"judge returned HTTP {exc.response.status_code}") from exc
-        except httpx.HTTPError as exc:
-            raise GeneratorError(f"judge unreachable: {type(exc).__name__}") from exc
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise GeneratorError("judge reply is not a chat completion") from exc
-        if not isinstance(content, str):
-            raise GeneratorError("judge reply has no text content")
+            content = self._endpoint.chat(self._model, messages)
+        except ProviderError as exc:
+            raise GeneratorError(f"judge {exc}") from exc
         return parse_judgement(content)
-
-    def close(self) -> None:
-        self._client.close()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from casebot.answer.models import Answer
 from casebot.answer.pipeline import Collaborators, answer, resolve_mode
 from casebot.answer.pipeline import retrieve as pipeline_retrieve
@@ -94,13 +96,14 @@ def ensure_index(settings: Settings, embedder: Embedder, reporter: Reporter) -> 
 
 def build_wiring(
     settings: Settings,
+    http: httpx.Client,
     reporter: Reporter,
     with_peer: bool,
     embedder: Embedder | None = None,
 ) -> Wiring:
-    embedder = embedder or build_embedder(settings)
+    embedder = embedder or build_embedder(settings, http)
     ensure_index(settings, embedder, reporter)
-    deps = build_collaborators(settings, embedder=embedder)
+    deps = build_collaborators(settings, http, embedder=embedder)
     if deps.index is None:
         raise IndexNotReady(f"the index in {settings.data_dir} could not be loaded")
     queries = QueryCache(embedder)
