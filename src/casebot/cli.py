@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from casebot.config import Settings
-from casebot.errors import CasebotError
+from casebot.errors import CasebotError, InvalidInput
 from casebot.evals import DEFAULT_BASELINE, DEFAULT_REPORT_DIR
 
 app = typer.Typer(
@@ -97,16 +97,15 @@ def ask(
     """Ask one question and print the answer, its sources and any signposts."""
     from casebot.answer.pipeline import answer
     from casebot.api.convert import chat_response
+    from casebot.api.schemas import chat_request
     from casebot.index.layout import IndexLayout
     from casebot.openai_compat import http_client
     from casebot.runtime import build_collaborators
 
-    if mode not in ("auto", "extractive", "llm"):
-        err.print("mode must be auto, extractive or llm")
-        raise typer.Exit(2)
-    if not 1 <= len(question) <= 2000:
-        err.print("the question must be 1 to 2000 characters")
-        raise typer.Exit(2)
+    try:
+        request = chat_request(question, mode)  # the API's own checks, before anything is built
+    except InvalidInput as exc:
+        raise _fail(exc) from None
     settings = _settings("ask")
     try:
         if IndexLayout(settings.index_root).current_version() is None:
@@ -114,8 +113,7 @@ def ask(
             run_ingest(settings, quiet=True)
         with http_client() as http:
             deps = build_collaborators(settings, http)
-            chosen: Literal["auto", "extractive", "llm"] = mode  # type: ignore[assignment]
-            result = answer(question, [], deps, chosen)
+            result = answer(request.message, [], deps, request.mode)
     except CasebotError as exc:
         raise _fail(exc) from exc
     response = chat_response(result)

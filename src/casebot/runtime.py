@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import httpx
 
+from casebot.answer.extractive import ComposeParams
 from casebot.answer.generator import ChatGenerator, Generator, load_answer_prompt
-from casebot.answer.pipeline import Collaborators
+from casebot.answer.pipeline import Collaborators, PipelineParams
 from casebot.config import Settings
 from casebot.embeddings import Embedder, LocalEmbedder, build_embedder
 from casebot.errors import IndexNotReady, RetrievalUnavailable
@@ -18,6 +19,8 @@ from casebot.ingest.build import IngestParams
 from casebot.ingest.chunking import ChunkParams
 from casebot.offline import enforce_offline
 from casebot.openai_compat import Endpoint
+from casebot.retrieval.gate import GateParams
+from casebot.retrieval.hybrid import SearchParams
 from casebot.safety.assess import RuleAssessor
 from casebot.safety.catalog import load_catalog
 from casebot.safety.exemplars import ExemplarIndex
@@ -26,6 +29,24 @@ from casebot.safety.responses import load_safety_texts
 log = logging.getLogger("casebot.runtime")
 
 CATALOG_PATH = "support/services.yaml"
+
+
+def pipeline_params(settings: Settings) -> PipelineParams:
+    """Every stage's parameters, read from Settings once."""
+    return PipelineParams(
+        search=SearchParams(k=settings.top_k, candidates=settings.candidates, rrf_k=settings.rrf_k),
+        gate=GateParams(
+            min_similarity=settings.gate_min_similarity,
+            strong_similarity=settings.gate_strong_similarity,
+            min_lexical_score=settings.gate_min_lexical_score,
+        ),
+        compose=ComposeParams(
+            max_words=settings.answer_max_words,
+            max_sentences=settings.answer_max_sentences,
+            min_similarity=settings.sentence_min_similarity,
+        ),
+        mode=settings.mode,
+    )
 
 
 def llm_endpoint(settings: Settings, http: httpx.Client) -> Endpoint | None:
@@ -97,7 +118,7 @@ def build_collaborators(
         log.warning("safety exemplars unavailable, rules only: %s", exc)
         exemplars = None
     return Collaborators(
-        settings=settings,
+        params=pipeline_params(settings),
         assessor=RuleAssessor(catalog, texts, exemplars),
         texts=texts,
         catalog=catalog,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from casebot.answer.citations import number_supported, parse_marked, verify
-from casebot.answer.extractive import citation_for
-from casebot.answer.models import Citation, Draft
+from casebot.answer.models import Citation, Draft, Sentence, citation_for
 from casebot.index.models import Chunk
 from casebot.text import split_sentences
 
@@ -18,6 +19,12 @@ FREEZERS = (
     "The review found freezers storing rape kits were overstuffed and broken. "
     "A freezer broke in the 2022 heatwave and evidence was destroyed."
 )
+
+
+def make_draft(
+    sentences: Sequence[tuple[str, tuple[int, ...]]], citations: Sequence[Citation]
+) -> Draft:
+    return Draft(tuple(Sentence(*s) for s in sentences), tuple(citations))
 
 
 def make_chunk(chunk_id: str, text: str, page: int | None = 9) -> Chunk:
@@ -49,7 +56,7 @@ def chunks(*items: Chunk) -> dict[str, Chunk]:
 
 
 def test_sentence_whose_number_is_not_in_its_cited_chunk_is_dropped(misconduct: Chunk) -> None:
-    draft = Draft(
+    draft = make_draft(
         (("Only 13 officers were dismissed.", (1,)), ("Only 31 officers were dismissed.", (1,))),
         (citation_for(misconduct, 1, misconduct.sentences[1]),),
     )
@@ -59,7 +66,7 @@ def test_sentence_whose_number_is_not_in_its_cited_chunk_is_dropped(misconduct: 
 
 
 def test_number_written_without_its_thousands_comma_is_still_supported(misconduct: Chunk) -> None:
-    draft = Draft(
+    draft = make_draft(
         (("1809 officers faced more than one allegation.", (1,)),),
         (citation_for(misconduct, 1, misconduct.sentences[0]),),
     )
@@ -71,7 +78,7 @@ def test_number_written_without_its_thousands_comma_is_still_supported(misconduc
 def test_number_from_another_chunk_does_not_support_the_sentence(
     misconduct: Chunk, freezers: Chunk
 ) -> None:
-    draft = Draft(
+    draft = make_draft(
         (("The freezer broke in 2022 and 13 officers were dismissed.", (2,)),),
         (
             citation_for(misconduct, 1, misconduct.sentences[1]),
@@ -86,7 +93,7 @@ def test_number_from_another_chunk_does_not_support_the_sentence(
 def test_sentence_supported_by_two_cited_chunks_together_is_kept(
     misconduct: Chunk, freezers: Chunk
 ) -> None:
-    draft = Draft(
+    draft = make_draft(
         (("The freezer broke in 2022 and 13 officers were dismissed.", (1, 2)),),
         (
             citation_for(misconduct, 1, misconduct.sentences[1]),
@@ -100,7 +107,7 @@ def test_sentence_supported_by_two_cited_chunks_together_is_kept(
 
 
 def test_sentence_citing_a_nonexistent_marker_is_dropped(misconduct: Chunk) -> None:
-    draft = Draft(
+    draft = make_draft(
         (("Officers faced misconduct allegations.", (1,)), ("Casey said consent is broken.", (4,))),
         (citation_for(misconduct, 1, misconduct.sentences[0]),),
     )
@@ -110,7 +117,7 @@ def test_sentence_citing_a_nonexistent_marker_is_dropped(misconduct: Chunk) -> N
 
 
 def test_sentence_without_any_marker_is_dropped(misconduct: Chunk) -> None:
-    draft = Draft(
+    draft = make_draft(
         (("Officers faced misconduct allegations.", ()),),
         (citation_for(misconduct, 1, misconduct.sentences[0]),),
     )
@@ -120,7 +127,7 @@ def test_sentence_without_any_marker_is_dropped(misconduct: Chunk) -> None:
 
 
 def test_nonexistent_marker_beside_a_valid_one_is_removed(misconduct: Chunk) -> None:
-    draft = Draft(
+    draft = make_draft(
         (("Officers faced misconduct allegations.", (1, 7)),),
         (citation_for(misconduct, 1, misconduct.sentences[0]),),
     )
@@ -133,7 +140,7 @@ def test_non_verbatim_quote_is_replaced_by_the_closest_sentence_of_the_chunk(
 ) -> None:
     paraphrase = "Just 13 officers out of those were sacked and dismissed."
     assert paraphrase not in misconduct.text
-    draft = Draft(
+    draft = make_draft(
         (("Only 13 of those officers were dismissed.", (1,)),),
         (citation_for(misconduct, 1, paraphrase),),
     )
@@ -146,7 +153,7 @@ def test_non_verbatim_quote_is_replaced_by_the_closest_sentence_of_the_chunk(
 
 def test_verbatim_quote_is_kept_as_it_is(misconduct: Chunk) -> None:
     quote = misconduct.sentences[0]
-    draft = Draft((("Officers faced allegations.", (1,)),), (citation_for(misconduct, 1, quote),))
+    draft = make_draft((("Officers faced allegations.", (1,)),), (citation_for(misconduct, 1, quote),))
     checked, notes = verify(draft, chunks(misconduct))
     assert checked.citations[0].quote == quote
     assert notes == []
@@ -154,7 +161,7 @@ def test_verbatim_quote_is_kept_as_it_is(misconduct: Chunk) -> None:
 
 def test_citation_to_an_unknown_chunk_is_dropped_with_its_sentences(misconduct: Chunk) -> None:
     ghost = Citation(1, "nowhere#000", "nowhere", "Ghost", None, None, None, "Freezers broke.")
-    draft = Draft(
+    draft = make_draft(
         (("Freezers broke.", (1,)), ("Only 13 of those officers were dismissed.", (2,))),
         (ghost, citation_for(misconduct, 2, misconduct.sentences[1])),
     )
@@ -167,7 +174,7 @@ def test_citation_to_an_unknown_chunk_is_dropped_with_its_sentences(misconduct: 
 def test_surviving_citations_are_renumbered_in_order_of_use(
     misconduct: Chunk, freezers: Chunk
 ) -> None:
-    draft = Draft(
+    draft = make_draft(
         (
             ("There were 999 freezers.", (1,)),
             ("A freezer broke in the 2022 heatwave.", (2,)),

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
 import pytest
 
-from casebot.answer.extractive import CONTEXT_LABEL, compose
+from casebot.answer.extractive import CONTEXT_LABEL, ComposeParams, compose
 from casebot.answer.models import Draft
 from casebot.config import Settings
 from casebot.index.version import LoadedIndex
 from casebot.retrieval.hybrid import SearchResult, search
-from casebot.runtime import open_index
+from casebot.runtime import open_index, pipeline_params
 from casebot.text import split_sentences
 from tests.fakes import HashingEmbedder
 
@@ -33,12 +34,15 @@ def index(tiny_index: Settings) -> LoadedIndex:
 
 
 @pytest.fixture
-def draft_for(index: LoadedIndex, fake_embedder: HashingEmbedder) -> Compose:
+def draft_for(index: LoadedIndex, fake_embedder: HashingEmbedder, tiny_index: Settings) -> Compose:
+    search_params = dataclasses.replace(pipeline_params(tiny_index).search, k=6)
+
     def run(
         question: str, max_words: int = 120, max_sentences: int = 5, min_similarity: float = 0.0
     ) -> Draft:
-        result = search(question, index, fake_embedder, k=6)
-        return compose(question, result, index, max_words, max_sentences, min_similarity)
+        result = search(question, index, fake_embedder, search_params)
+        params = ComposeParams(max_words, max_sentences, min_similarity)
+        return compose(question, result, index, params, lead=result.pinned)
 
     return run
 
@@ -130,19 +134,20 @@ def test_context_sentence_is_labelled_not_attributed_to_casey(
 def test_report_sentences_are_never_labelled_as_context(
     draft_for: Compose, index: LoadedIndex
 ) -> None:
-    draft = draft_for("what did the review say about freezers")
+    draft = draft_for("Wayne Couzens murdered Sarah Everard; the freezers broke in the heatwave")
     kinds = {c.n: index.by_id[c.chunk_id].kind for c in draft.citations}
-    for sentence, (n,) in draft.sentences:
-        if kinds[n] == "report":
-            assert not sentence.startswith(CONTEXT_LABEL)
+    report = [text for text, (n,) in draft.sentences if kinds[n] == "report"]
+    assert report, "precondition: the draft quotes the report"
+    assert "context" in kinds.values(), "precondition: and a context page, which is labelled"
+    assert not any(text.startswith(CONTEXT_LABEL) for text in report)
 
 
 def test_nothing_retrieved_gives_an_empty_draft(
-    index: LoadedIndex, fake_embedder: HashingEmbedder
+    index: LoadedIndex, fake_embedder: HashingEmbedder, tiny_index: Settings
 ) -> None:
-    result = search("freezers", index, fake_embedder)
+    result = search("freezers", index, fake_embedder, pipeline_params(tiny_index).search)
     empty = SearchResult(query=result.query, query_vector=result.query_vector, hits=[])
-    draft = compose("freezers", empty, index)
+    draft = compose("freezers", empty, index, ComposeParams(120, 5, 0.25), lead=())
     assert draft.sentences == () and draft.citations == ()
     assert draft.text == ""
 

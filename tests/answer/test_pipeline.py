@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from casebot.answer.models import Answer
 from casebot.answer.pipeline import Collaborators, answer, retrieve
 from casebot.config import Settings
 from casebot.index.models import Chunk
+from casebot.retrieval.gate import GateParams
 from casebot.runtime import build_collaborators
 from tests.fakes import FailingStore, HashingEmbedder
 from tests.providers import LLM_BASE_URL, LLM_URL, chat_completion
@@ -140,7 +142,30 @@ def test_banana_bread_recipe_is_out_of_scope_and_not_grounded(deps: Collaborator
     assert result.scope == "out_of_scope"
     assert result.grounded is False
     assert result.citations == ()
-    assert result.text in {deps.texts.out_of_scope, deps.texts.no_answer}
+    assert result.text == deps.texts.out_of_scope  # not "the knowledge base does not cover it"
+
+
+@pytest.mark.parametrize(
+    ("gate", "reply"),
+    [
+        (
+            GateParams(min_similarity=0.99, strong_similarity=1.01, min_lexical_score=1e9),
+            "unrelated",
+        ),
+        (
+            GateParams(min_similarity=0.0, strong_similarity=1.01, min_lexical_score=1e9),
+            "no answer",
+        ),
+    ],
+    ids=["unrelated", "no answer"],
+)
+def test_a_question_the_gate_turns_away_hears_why(
+    deps: Collaborators, gate: GateParams, reply: str
+) -> None:
+    result = answer(FREEZERS, [], replace(deps, params=replace(deps.params, gate=gate)))
+    assert result.scope == "out_of_scope" and not result.grounded and result.citations == ()
+    texts = {"unrelated": deps.texts.out_of_scope, "no answer": deps.texts.no_answer}
+    assert result.text == texts[reply]
 
 
 def test_request_for_an_officers_home_address_is_refused(deps: Collaborators) -> None:
@@ -291,8 +316,9 @@ def test_answer_max_words_setting_bounds_the_answer(real_deps: Collaborators) ->
 
     roomy = answer(question, [], real_deps)
     assert sentence_words(roomy) > 60, "precondition: the default budget allows a longer answer"
-    tight_settings = real_deps.settings.model_copy(update={"answer_max_words": 60})
-    tight = answer(question, [], dataclasses.replace(real_deps, settings=tight_settings))
+    stages = real_deps.params
+    tight_params = replace(stages, compose=replace(stages.compose, max_words=60))
+    tight = answer(question, [], replace(real_deps, params=tight_params))
     assert tight.grounded
     assert 0 < sentence_words(tight) <= 60
     assert_grounded(real_deps, tight)
@@ -370,7 +396,7 @@ def test_an_earlier_disclosure_does_not_crowd_out_a_later_question_about_the_rep
     safety = real_deps.assessor.assess(message, history)
     assert safety.level == "sensitive"  # the conversation still carries the disclosure ...
     result = retrieve(message, history, safety, real_deps)
-    assert result.guidance == ()  # ... but this question is about the report
+    assert result.pinned == ()  # ... but this question is about the report
     assert result.hits[0].chunk.kind == "report"
 
 
@@ -380,5 +406,5 @@ def test_a_question_answered_by_a_list_gets_the_whole_list(real_deps: Collaborat
     for item in ("systemic and fundamental", "Londoners have been put last", "losing its way"):
         assert item in result.text
     words = sum(len(s.split()) for s, _ in parse_marked(result.text))
-    assert words <= real_deps.settings.answer_max_words
+    assert words <= real_deps.params.compose.max_words
     assert_grounded(real_deps, result)

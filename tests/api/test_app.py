@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from casebot.answer.models import MARKER as CITATION_MARKER
 from casebot.config import Settings
 from casebot.index.layout import IndexLayout
 from tests.api.conftest import OpenClient
@@ -27,7 +27,6 @@ from tests.contract import (
 URGENT = "i'm going to kill myself tonight"
 FREEZERS = "what did the review say about freezers"
 MARKER = "zqx-private-marker-7731"
-MARKERS = re.compile(r"\[(\d+)\]")
 
 
 def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, str]:
@@ -71,7 +70,7 @@ def assert_citations_verifiable(client: TestClient, body: dict[str, Any]) -> Non
             chunk.section,
             chunk.page,
         )
-    used = {int(n) for n in MARKERS.findall(body["answer"])}
+    used = {int(n) for n in CITATION_MARKER.findall(body["answer"])}
     assert used == {c["n"] for c in body["citations"]}
 
 
@@ -431,7 +430,7 @@ def test_question_without_an_index_says_search_is_down_not_grounded(
     assert_chat_contract(body)
     assert body["grounded"] is False
     assert body["citations"] == []
-    assert not MARKERS.search(body["answer"])
+    assert not CITATION_MARKER.search(body["answer"])
 
 
 def test_request_for_an_officers_home_address_is_refused(client: TestClient) -> None:
@@ -441,7 +440,7 @@ def test_request_for_an_officers_home_address_is_refused(client: TestClient) -> 
     assert body["scope"] == "refused"
     assert body["grounded"] is False
     assert body["citations"] == []
-    assert not MARKERS.search(body["answer"])
+    assert not CITATION_MARKER.search(body["answer"])
 
 
 def test_banana_bread_recipe_is_out_of_scope_and_not_grounded(client: TestClient) -> None:

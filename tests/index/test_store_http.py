@@ -1,5 +1,6 @@
 """HTTP mode against a real `chroma run` server on loopback."""
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from casebot.config import Settings
 from casebot.index.store import collection_name
 from casebot.retrieval.hybrid import search
-from casebot.runtime import open_index
+from casebot.runtime import open_index, pipeline_params
 from tests.conftest import build_index
 from tests.fakes import HashingEmbedder
 
@@ -58,7 +59,8 @@ def test_index_versions_live_on_a_chroma_server_in_http_mode(
     first = build_index(settings, embedder)
     index = open_index(settings)
     assert index.store.count() == len(index.chunks)
-    hits = search("broken freezers rape kits", index, embedder, k=1).hits
+    params = dataclasses.replace(pipeline_params(settings).search, k=1)
+    hits = search("broken freezers rape kits", index, embedder, params).hits
     assert hits[0].chunk.doc_id == "casey-review/05-public-protection"
 
     import chromadb

@@ -5,26 +5,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from casebot.answer.extractive import citation_for
-from casebot.answer.models import Citation, Draft
+from casebot.answer.models import MARKER, Citation, Draft, Sentence, citation_for
 from casebot.index.models import Chunk
 from casebot.text import content_words, numbers_in, split_sentences
 
-_MARKER = re.compile(r"\s*\[(\d+)\]")
+_SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern)
 # Markers written after the closing punctuation: "... broken. [1]" or "... broken.[1]".
-_TRAILING_MARKERS = re.compile(r"([.!?][\"'\u201d\u2019)]*)((?:\s*\[\d+\])+)")
+_TRAILING_MARKERS = re.compile(r"([.!?][\"'\u201d\u2019)]*)((?:\s*" + MARKER.pattern + ")+)")
 
 
-def parse_marked(text: str) -> list[tuple[str, tuple[int, ...]]]:
+def parse_marked(text: str) -> list[Sentence]:
     """Split model output into sentences and the [n] markers each one carries."""
     # A marker that follows the full stop belongs to the sentence before it: move it inside.
     text = _TRAILING_MARKERS.sub(r"\2\1", text)
     out = []
     for sentence in split_sentences(text):
-        numbers = tuple(int(n) for n in _MARKER.findall(sentence))
-        plain = _MARKER.sub("", sentence).strip()
+        numbers = tuple(int(n) for n in _SPACED_MARKER.findall(sentence))
+        plain = _SPACED_MARKER.sub("", sentence).strip()
         if plain:
-            out.append((plain, numbers))
+            out.append(Sentence(plain, numbers))
     return out
 
 
@@ -44,6 +43,31 @@ def best_quote(sentence: str, chunk: Chunk) -> str:
 def verify(draft: Draft, chunks: Mapping[str, Chunk]) -> tuple[Draft, list[str]]:
     """Drop what cannot be checked; renumber what survives. Returns the draft and notes."""
     notes: list[str] = []
+    by_n = _checked_citations(draft, chunks, notes)
+    kept: list[Sentence] = []
+    for sentence in draft.sentences:
+        valid = tuple(n for n in sentence.refs if n in by_n)
+        if not valid:
+            notes.append("sentence without a valid citation dropped")
+            continue
+        cited = [chunks[by_n[n].chunk_id] for n in valid]
+        if not number_supported(sentence.text, cited):
+            notes.append("sentence with an unsupported number dropped")
+            continue
+        kept.append(Sentence(sentence.text, valid))
+    order: dict[int, int] = {}
+    for sentence in kept:
+        for n in sentence.refs:
+            order.setdefault(n, len(order) + 1)
+    citations = tuple(Citation(**{**by_n[old].__dict__, "n": new}) for old, new in order.items())
+    sentences = tuple(Sentence(s.text, tuple(order[n] for n in s.refs)) for s in kept)
+    return Draft(sentences, citations), notes
+
+
+def _checked_citations(
+    draft: Draft, chunks: Mapping[str, Chunk], notes: list[str]
+) -> dict[int, Citation]:
+    """The citations whose chunk exists, each with a quote verbatim in it, by number."""
     by_n: dict[int, Citation] = {}
     for citation in draft.citations:
         chunk = chunks.get(citation.chunk_id)
@@ -54,21 +78,4 @@ def verify(draft: Draft, chunks: Mapping[str, Chunk]) -> tuple[Draft, list[str]]
             notes.append(f"citation {citation.n}: quote not verbatim, replaced")
             citation = citation_for(chunk, citation.n, best_quote(citation.quote, chunk))
         by_n[citation.n] = citation
-    kept: list[tuple[str, tuple[int, ...]]] = []
-    for sentence, numbers in draft.sentences:
-        valid = tuple(n for n in numbers if n in by_n)
-        if not valid:
-            notes.append("sentence without a valid citation dropped")
-            continue
-        cited = [chunks[by_n[n].chunk_id] for n in valid]
-        if not number_supported(sentence, cited):
-            notes.append("sentence with an unsupported number dropped")
-            continue
-        kept.append((sentence, valid))
-    order: dict[int, int] = {}
-    for _, numbers in kept:
-        for n in numbers:
-            order.setdefault(n, len(order) + 1)
-    citations = tuple(Citation(**{**by_n[old].__dict__, "n": new}) for old, new in order.items())
-    sentences = tuple((s, tuple(order[n] for n in ns)) for s, ns in kept)
-    return Draft(sentences, citations), notes
+    return by_n

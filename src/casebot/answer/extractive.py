@@ -8,13 +8,14 @@ and returns them verbatim, each with its citation.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from casebot.answer.models import Citation, Draft
+from casebot.answer.models import Citation, Draft, Sentence, citation_for
 from casebot.index.models import Chunk
 from casebot.index.version import LoadedIndex
 from casebot.retrieval.hybrid import SearchResult, prefers_report
@@ -30,7 +31,6 @@ CONTEXT_PENALTY = 0.05
 REPORT_QUESTION_PENALTY = 0.1
 LEXICAL_WEIGHT = 0.3
 RANK_WEIGHT = 0.06
-CHUNK_WEIGHT = 0.4
 NEIGHBOUR_BONUS = 0.3
 LIST_ITEMS = 10
 DUPLICATE_SIMILARITY = 0.82
@@ -96,95 +96,146 @@ def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list
     return out
 
 
+@dataclass(frozen=True)
+class ComposeParams:
+    max_words: int
+    max_sentences: int
+    min_similarity: float  # below this, a sentence joins only as a chosen one's neighbour
+
+
 def compose(
     question: str,
     result: SearchResult,
     index: LoadedIndex,
-    max_words: int = 120,
-    max_sentences: int = 5,
-    min_similarity: float = 0.25,
+    params: ComposeParams,
+    lead: Sequence[str],
 ) -> Draft:
-    """Choose answer sentences; an empty draft means nothing good enough was found."""
+    """Choose answer sentences; an empty draft means nothing good enough was found.
+
+    `lead` names chunks whose opening sentence comes first, in that order, however the
+    embedder scores their wording (retrieval/guidance.py pins guidance written lead-first).
+    """
     pool = _candidates(question, result, index)
-    # Someone disclosing harm hears first from the guidance written for their situation: the
-    # opening sentence of each pinned passage (guidance is written lead-first), however the
-    # embedder scores its wording ("ending it" is far from "Samaritans" for MiniLM).
+    openings = _openings(pool, lead)
+    chosen = _select([c for c in pool if c not in openings], openings, params)
+    if not chosen:
+        return Draft((), ())
+    return _numbered(_in_reading_order(chosen, lead))
+
+
+def _openings(pool: Sequence[Candidate], lead: Sequence[str]) -> list[Candidate]:
+    """The first sentence of each lead chunk that is not a list's introduction."""
     openers = [c for c in pool if not c.introduces]
-    chosen = [
+    return [
         min((c for c in openers if c.chunk.chunk_id == cid), key=lambda c: c.position)
-        for cid in result.guidance
+        for cid in lead
         if any(c.chunk.chunk_id == cid for c in openers)
     ]
-    for cand in chosen:
-        pool.remove(cand)
-    openings = list(chosen)
-    words = sum(len(c.sentence.split()) for c in chosen)
+
+
+def _select(
+    pool: list[Candidate], openings: Sequence[Candidate], params: ComposeParams
+) -> list[Candidate]:
+    """Greedy choice after the openings, within the sentence and word budgets."""
+    chosen = list(openings)
+    words = sum(_size(c) for c in chosen)
     # Chunks overlap by a sentence; the sentence after a shared one may be in the next chunk.
     places: dict[str, list[tuple[str, int]]] = {}
     for cand in (*chosen, *pool):
         places.setdefault(cand.sentence, []).append((cand.chunk.chunk_id, cand.position))
-    while pool and len(chosen) < max_sentences and words < max_words:
-        # The sentence next to one already chosen usually carries its detail (the figure
-        # after the claim), so neighbours get a bonus and answers read as passages.
-        taken = {place for c in chosen for place in places[c.sentence]}
-        gain = partial(_gain, taken=taken, anchored=bool(chosen), min_similarity=min_similarity)
-        best_cand = max(pool, key=gain)
-        if gain(best_cand) == float("-inf"):
+    while pool and len(chosen) < params.max_sentences and words < params.max_words:
+        best = _best(pool, chosen, places, params.min_similarity)
+        if best is None:
             break
-        pool.remove(best_cand)
-        if best_cand.introduces:
+        pool.remove(best)
+        if best.introduces:
             # The question is answered by a list: give it whole, as the passage writes it.
-            items = [best_cand, *_items_after(best_cand, pool, max_words)]
-            if words + sum(len(c.sentence.split()) for c in items) > max_words:
+            items = [best, *_items_after(best, pool, params.max_words)]
+            if words + sum(_size(c) for c in items) > params.max_words:
                 chosen = []  # the whole list matters more than what led up to it
-            chosen += items
-            break
-        size = len(best_cand.sentence.split())
-        twin = next(
-            (c for c in chosen if float(best_cand.vector @ c.vector) > DUPLICATE_SIMILARITY), None
-        )
-        if twin is not None:
-            # Of two sentences saying the same, keep the one that says it all ("text register
-            # to 999" loses to "text register to 999, read the reply, then reply yes").
-            twin_size = len(twin.sentence.split())
-            replace = twin not in openings and _says_more(best_cand, twin)
-            if replace and words - twin_size + size <= max_words:
-                chosen[chosen.index(twin)] = best_cand
-                words += size - twin_size
-            continue
-        if chosen and words + size > max_words:
-            continue
-        chosen.append(best_cand)
-        words += size
-    if not chosen:
-        return Draft((), ())
-    # Read in a natural order: pinned guidance first, then chunks by their best sentence;
-    # sentences in document order.
-    lead = {cid: i for i, cid in enumerate(result.guidance)}
+            return chosen + items
+        words = _add(chosen, words, best, openings, params.max_words)
+    return chosen
+
+
+def _best(
+    pool: Sequence[Candidate],
+    chosen: Sequence[Candidate],
+    places: dict[str, list[tuple[str, int]]],
+    min_similarity: float,
+) -> Candidate | None:
+    """The candidate worth most given what is chosen, or None when nothing is worth adding."""
+    # The sentence next to one already chosen usually carries its detail (the figure after
+    # the claim), so neighbours get a bonus and answers read as passages.
+    taken = {place for c in chosen for place in places[c.sentence]}
+    gain = partial(_gain, taken=taken, anchored=bool(chosen), min_similarity=min_similarity)
+    best = max(pool, key=gain)
+    return None if gain(best) == float("-inf") else best
+
+
+def _add(
+    chosen: list[Candidate],
+    words: int,
+    cand: Candidate,
+    openings: Sequence[Candidate],
+    max_words: int,
+) -> int:
+    """Add `cand` to `chosen` if it fits; the words chosen afterwards."""
+    size = _size(cand)
+    twin = next((c for c in chosen if float(cand.vector @ c.vector) > DUPLICATE_SIMILARITY), None)
+    if twin is not None:
+        # Of two sentences saying the same, keep the one that says it all ("text register
+        # to 999" loses to "text register to 999, read the reply, then reply yes").
+        twin_size = _size(twin)
+        replace = twin not in openings and _says_more(cand, twin)
+        if replace and words - twin_size + size <= max_words:
+            chosen[chosen.index(twin)] = cand
+            return words + size - twin_size
+        return words
+    if chosen and words + size > max_words:
+        return words
+    chosen.append(cand)
+    return words + size
+
+
+def _in_reading_order(chosen: list[Candidate], lead: Sequence[str]) -> list[Candidate]:
+    """Lead chunks first, then chunks by their best sentence; sentences in document order."""
+    leading = {cid: i for i, cid in enumerate(lead)}
     best: dict[str, float] = {}
     for cand in chosen:
         best.setdefault(cand.chunk.chunk_id, cand.score)
-    chosen.sort(
-        key=lambda c: (lead.get(c.chunk.chunk_id, len(lead)), -best[c.chunk.chunk_id], c.position)
+    return sorted(
+        chosen,
+        key=lambda c: (
+            leading.get(c.chunk.chunk_id, len(leading)),
+            -best[c.chunk.chunk_id],
+            c.position,
+        ),
     )
+
+
+def _numbered(chosen: Sequence[Candidate]) -> Draft:
+    """Citations numbered in order of first use; a context chunk's first sentence labelled."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
-    sentences: list[tuple[str, tuple[int, ...]]] = []
+    sentences: list[Sentence] = []
     labelled: set[str] = set()
     for cand in chosen:
         cid = cand.chunk.chunk_id
         if cid not in numbers:
             numbers[cid] = len(numbers) + 1
-            quote = max(
-                (c for c in chosen if c.chunk.chunk_id == cid), key=lambda c: c.score
-            ).sentence
-            citations.append(citation_for(cand.chunk, numbers[cid], quote))
+            quote = max((c for c in chosen if c.chunk.chunk_id == cid), key=lambda c: c.score)
+            citations.append(citation_for(cand.chunk, numbers[cid], quote.sentence))
         text = cand.sentence
         if cand.chunk.kind == "context" and cid not in labelled and not _CASEY_SPEAKS.match(text):
             text = CONTEXT_LABEL + text
             labelled.add(cid)
-        sentences.append((text, (numbers[cid],)))
+        sentences.append(Sentence(text, (numbers[cid],)))
     return Draft(tuple(sentences), tuple(citations))
+
+
+def _size(cand: Candidate) -> int:
+    return len(cand.sentence.split())
 
 
 def _items_after(intro: Candidate, pool: list[Candidate], max_words: int) -> list[Candidate]:
@@ -220,16 +271,3 @@ def _gain(
     if not near and anchored and cand.similarity < min_similarity:
         return float("-inf")  # off the point, and not the detail of a chosen sentence
     return cand.score + (NEIGHBOUR_BONUS if near else 0.0)
-
-
-def citation_for(chunk: Chunk, n: int, quote: str) -> Citation:
-    return Citation(
-        n=n,
-        chunk_id=chunk.chunk_id,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        section=chunk.section,
-        page=chunk.page,
-        url=chunk.url,
-        quote=quote,
-    )

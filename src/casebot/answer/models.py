@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
+from casebot.config import Mode
+from casebot.index.models import Chunk
 from casebot.safety.models import SafetyAssessment
 
 Scope = Literal["in_scope", "out_of_scope", "refused"]
-Mode = Literal["extractive", "llm"]
+Role = Literal["user", "assistant"]  # who said a turn of the history
+
+# A citation marker as answers carry it: "... broken [1]." The one definition of its form.
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def strip_markers(text: str) -> str:
+    return MARKER.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -23,21 +33,39 @@ class Citation:
     quote: str
 
 
+def citation_for(chunk: Chunk, n: int, quote: str) -> Citation:
+    return Citation(
+        n=n,
+        chunk_id=chunk.chunk_id,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        section=chunk.section,
+        page=chunk.page,
+        url=chunk.url,
+        quote=quote,
+    )
+
+
+class Sentence(NamedTuple):
+    """An answer sentence and the numbers of the citations that support it."""
+
+    text: str
+    refs: tuple[int, ...]
+
+
 @dataclass(frozen=True)
 class Draft:
-    """Answer sentences, each with the citation numbers that support it."""
-
-    sentences: tuple[tuple[str, tuple[int, ...]], ...]
+    sentences: tuple[Sentence, ...]
     citations: tuple[Citation, ...]
 
     @property
     def text(self) -> str:
-        return " ".join(_with_markers(s, ns) for s, ns in self.sentences)
+        return " ".join(_with_markers(s) for s in self.sentences)
 
 
-def _with_markers(sentence: str, numbers: tuple[int, ...]) -> str:
-    markers = "".join(f"[{n}]" for n in numbers)
-    body = sentence.rstrip()
+def _with_markers(sentence: Sentence) -> str:
+    markers = "".join(f"[{n}]" for n in sentence.refs)
+    body = sentence.text.rstrip()
     if body and body[-1] in ".!?":
         return f"{body[:-1]} {markers}{body[-1]}"
     return f"{body} {markers}"

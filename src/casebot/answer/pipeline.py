@@ -1,7 +1,8 @@
 """The answer pipeline: pure functions with their collaborators passed in.
 
-safety.assess -> retrieval.search -> gate -> compose (extractive | llm) -> citations.verify.
-Safety is decided first and is part of every outcome, including failures further on.
+safety.assess -> retrieval.search (steered by guidance) -> gate -> compose (extractive |
+llm) -> citations.verify. Safety is decided first and is part of every outcome, including
+failures further on.
 """
 
 from __future__ import annotations
@@ -10,28 +11,28 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-from casebot.answer import extractive
 from casebot.answer.citations import best_quote, parse_marked, verify
-from casebot.answer.extractive import citation_for
+from casebot.answer.extractive import ComposeParams, compose
 from casebot.answer.followup import retrieval_query
 from casebot.answer.generator import Generator
-from casebot.answer.models import Answer, Draft, Mode, Scope
+from casebot.answer.models import Answer, Draft, Scope, citation_for
+from casebot.config import Mode, RequestedMode
+from casebot.embeddings import Embedder
 from casebot.errors import GeneratorError, RetrievalUnavailable
-from casebot.retrieval.gate import passes_gate
-from casebot.retrieval.hybrid import SearchResult, search
-from casebot.safety.assess import SafetyAssessor, pressing_first
+from casebot.index.version import LoadedIndex
+from casebot.retrieval import guidance
+from casebot.retrieval.gate import Gate, GateParams, gate
+from casebot.retrieval.hybrid import SearchParams, SearchResult, search
+from casebot.safety.assess import SafetyAssessor
 from casebot.safety.catalog import Catalog
-from casebot.safety.models import NEEDS, SafetyAssessment
+from casebot.safety.models import SafetyAssessment
 from casebot.safety.responses import SafetyTexts
 
-if TYPE_CHECKING:
-    from casebot.config import Settings
-    from casebot.embeddings import Embedder
-    from casebot.index.version import LoadedIndex
-
 log = logging.getLogger("casebot.answer")
+
+History = Sequence[tuple[str, str]]
 
 UNAVAILABLE = (
     "I can't search the knowledge base right now, so I can't answer that question. "
@@ -39,11 +40,21 @@ UNAVAILABLE = (
 )
 
 
+@dataclass(frozen=True)
+class PipelineParams:
+    """Each stage's parameters, built once from Settings (runtime.py)."""
+
+    search: SearchParams
+    gate: GateParams
+    compose: ComposeParams
+    mode: RequestedMode  # when a request names none
+
+
 @dataclass
 class Collaborators:
     """Everything the pipeline needs, built once (in the app lifespan or the CLI)."""
 
-    settings: Settings
+    params: PipelineParams
     assessor: SafetyAssessor
     texts: SafetyTexts
     catalog: Catalog
@@ -77,68 +88,37 @@ def _outcome(
     )
 
 
-def resolve_mode(
-    requested: Literal["auto", "extractive", "llm"] | None, deps: Collaborators
-) -> Mode:
-    choice = requested or deps.settings.mode
-    if choice == "auto":
+def resolve_mode(requested: RequestedMode | None, deps: Collaborators) -> Mode:
+    """The mode an answer is composed in: the model only when one is configured."""
+    choice = requested or deps.params.mode
+    if choice == "auto" or (choice == "llm" and deps.generator is None):
         return "llm" if deps.generator is not None else "extractive"
     return choice
 
 
 def answer(
-    message: str,
-    history: Sequence[tuple[str, str]],
-    deps: Collaborators,
-    mode: Literal["auto", "extractive", "llm"] | None = None,
+    message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
 ) -> Answer:
     chosen = resolve_mode(mode, deps)
-    if chosen == "llm" and deps.generator is None:
-        chosen = "extractive"
     vector = _embed(deps.embedder, message)
     safety = deps.assessor.assess(message, history, vector)
-
     if safety.refused:
         return _outcome(safety.refusal or "", safety, "refused", chosen)
     if "injection" in safety.cues:
         return _outcome(deps.texts.injection, safety, "out_of_scope", chosen)
     if deps.index is None or deps.embedder is None:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
-
-    settings = deps.settings
     try:
         result = retrieve(message, history, safety, deps, vector)
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
-
-    if not passes_gate(
-        result,
-        settings.gate_min_similarity,
-        settings.gate_strong_similarity,
-        settings.gate_min_lexical_score,
-    ):
-        unrelated = result.top_similarity < settings.gate_min_similarity + 0.08
-        text = deps.texts.out_of_scope if unrelated else deps.texts.no_answer
+    # Guidance written for this disclosure is always worth giving: it skips the gate.
+    verdict = Gate.PASS if result.pinned else gate(result, deps.params.gate)
+    if verdict is not Gate.PASS:
+        text = deps.texts.out_of_scope if verdict is Gate.UNRELATED else deps.texts.no_answer
         return _outcome(text, safety, "out_of_scope", chosen)
-
-    notes: list[str] = []
-    draft: Draft | None = None
-    if chosen == "llm" and deps.generator is not None:
-        try:
-            draft = _llm_draft(result.query, result, history, deps.generator)
-        except GeneratorError as exc:
-            notes.append(f"llm failed ({exc}); extractive answer given")
-            chosen = "extractive"
-    if draft is None:
-        draft = extractive.compose(
-            result.query,
-            result,
-            deps.index,
-            settings.answer_max_words,
-            settings.answer_max_sentences,
-            settings.sentence_min_similarity,
-        )
+    draft, chosen, notes = _draft(result, history, deps, deps.index, chosen)
     checked, problems = verify(draft, deps.index.by_id)
     notes += problems
     if not checked.sentences:
@@ -157,47 +137,53 @@ def answer(
 
 def retrieve(
     message: str,
-    history: Sequence[tuple[str, str]],
+    history: History,
     safety: SafetyAssessment,
     deps: Collaborators,
     vector: Any = None,
-    k: int | None = None,
 ) -> SearchResult:
     """What the answer is drawn from: the eval scores this very function."""
     if deps.index is None or deps.embedder is None:
         raise RetrievalUnavailable("no index is loaded")
     query = retrieval_query(message, history)
-    settings = deps.settings
-    # Guidance is pinned for what this message discloses; an earlier turn's disclosure must
-    # not crowd out a later question about the report.
-    own = deps.assessor.assess(message, (), vector) if history else safety
+    steering = guidance.for_message(deps.assessor, message, history, safety, vector, deps.index)
     return search(
         query,
         deps.index,
         deps.embedder,
-        k or settings.top_k,
-        settings.candidates,
-        settings.rrf_k,
-        # Someone disclosing harm most needs the support guidance, not the report's figures.
-        prefer_kind="support" if safety.level != "none" else None,
-        # Guidance leads in the order the signposts do.
-        serving=pressing_first(own.categories) if own.level != "none" else (),
-        urgent=own.level == "urgent",
-        needs=tuple(need for need in NEEDS if need in own.cues) if own.level != "none" else (),
+        deps.params.search,
         # The message was embedded once for the safety vote; reuse it when it is the query.
         query_vector=vector if query == message else None,
+        steering=steering,
     )
 
 
+def _draft(
+    result: SearchResult, history: History, deps: Collaborators, index: LoadedIndex, mode: Mode
+) -> tuple[Draft, Mode, list[str]]:
+    """The draft answer, the mode that wrote it, and notes (a model failure falls back)."""
+    if mode == "llm" and deps.generator is not None:
+        try:
+            return _llm_draft(result.query, result, history, deps.generator), mode, []
+        except GeneratorError as exc:
+            notes = [f"llm failed ({exc}); extractive answer given"]
+            return _extractive(result, index, deps.params.compose), "extractive", notes
+    return _extractive(result, index, deps.params.compose), mode, []
+
+
+def _extractive(result: SearchResult, index: LoadedIndex, params: ComposeParams) -> Draft:
+    return compose(result.query, result, index, params, lead=result.pinned)
+
+
 def _llm_draft(
-    question: str, result: SearchResult, history: Sequence[tuple[str, str]], generator: Generator
+    question: str, result: SearchResult, history: History, generator: Generator
 ) -> Draft:
     sources = [(i + 1, hit.chunk) for i, hit in enumerate(result.hits)]
     raw = generator.generate(question, sources, history)
     sentences = parse_marked(raw)
     by_n = dict(sources)
     citations = []
-    for n in sorted({n for _, ns in sentences for n in ns if n in by_n}):
-        supporting = [s for s, ns in sentences if n in ns]
+    for n in sorted({n for s in sentences for n in s.refs if n in by_n}):
+        supporting = [s.text for s in sentences if n in s.refs]
         citations.append(citation_for(by_n[n], n, best_quote(" ".join(supporting), by_n[n])))
     return Draft(tuple(sentences), tuple(citations))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from casebot.answer.models import Role, Scope
+from casebot.config import Mode, RequestedMode
+from casebot.errors import InvalidInput
+from casebot.safety.models import Level
 
 MAX_MESSAGE = 2000
 MAX_TURNS = 20
@@ -13,7 +18,7 @@ MAX_TURNS = 20
 class Turn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    role: Literal["user", "assistant"]
+    role: Role
     content: str = Field(max_length=8000)
 
 
@@ -22,7 +27,19 @@ class ChatRequest(BaseModel):
 
     message: str = Field(min_length=1, max_length=MAX_MESSAGE)
     history: list[Turn] = Field(default_factory=list, max_length=MAX_TURNS)
-    mode: Literal["auto", "extractive", "llm"] | None = None
+    mode: RequestedMode | None = None
+
+
+def chat_request(message: str, mode: str | None) -> ChatRequest:
+    """A ChatRequest from CLI arguments; InvalidInput names what is wrong, never echoing it."""
+    try:
+        return ChatRequest.model_validate({"message": message, "mode": mode})
+    except ValidationError as exc:
+        fields = {str(error["loc"][0]) for error in exc.errors()}
+    if "message" in fields:
+        raise InvalidInput(f"the question must be 1 to {MAX_MESSAGE} characters")
+    *first, last = get_args(RequestedMode)
+    raise InvalidInput(f"mode must be {', '.join(first)} or {last}")
 
 
 class CitationOut(BaseModel):
@@ -47,7 +64,7 @@ class SignpostOut(BaseModel):
 
 
 class SafetyOut(BaseModel):
-    level: Literal["none", "sensitive", "urgent"]
+    level: Level
     categories: list[str]
     message: str | None
     signposts: list[SignpostOut]
@@ -58,9 +75,9 @@ class ChatResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
     safety: SafetyOut
-    scope: Literal["in_scope", "out_of_scope", "refused"]
+    scope: Scope
     grounded: bool
-    mode: Literal["extractive", "llm"]
+    mode: Mode
 
 
 class SearchRequest(BaseModel):

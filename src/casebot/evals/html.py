@@ -51,8 +51,7 @@ def _chart(metric: Mapping[str, Any]) -> str:
     plot = width - label_w - 60
     height = len(bars) * (bar_h + gap) + gap
     parts = [
-        f'<svg width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(metric["name"])}">'
+        f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(metric["name"])}">'
     ]
     for i, (label, value) in enumerate(bars):
         y = gap + i * (bar_h + gap)
@@ -84,7 +83,7 @@ def _metrics_table(metrics: Sequence[Mapping[str, Any]]) -> str:
     for m in metrics:
         frac = m["fraction"]
         rows.append(
-            f"<tr><td title=\"{escape(m['description'])}\">{escape(m['name'])}</td>"
+            f'<tr><td title="{escape(m["description"])}">{escape(m["name"])}</td>'
             f'<td class="num">{fmt(m["value"], frac)}</td><td class="num">{m["n"]}</td>'
             f'<td class="num">{fmt(m["baseline"], frac)}</td>'
             f'<td class="num">{fmt(m["peer"], frac)}</td>'
@@ -100,10 +99,10 @@ def _metrics_table(metrics: Sequence[Mapping[str, Any]]) -> str:
 
 def _tags_table(tags: Sequence[Mapping[str, Any]]) -> str:
     rows = "".join(
-        f"<tr><td>{escape(t['tag'])}</td><td class=\"num\">{t['cases']}</td>"
-        f"<td class=\"num\">{t['failing']}</td><td class=\"num\">{fmt(t['coverage'])}</td>"
-        f"<td class=\"num\">{fmt(t['recall'])}</td>"
-        f"<td class=\"num\">{fmt(t['peer_recall'])}</td></tr>"
+        f'<tr><td>{escape(t["tag"])}</td><td class="num">{t["cases"]}</td>'
+        f'<td class="num">{t["failing"]}</td><td class="num">{fmt(t["coverage"])}</td>'
+        f'<td class="num">{fmt(t["recall"])}</td>'
+        f'<td class="num">{fmt(t["peer_recall"])}</td></tr>'
         for t in tags
     )
     return (
@@ -114,8 +113,7 @@ def _tags_table(tags: Sequence[Mapping[str, Any]]) -> str:
 
 def _case(case: Mapping[str, Any]) -> str:
     history = "".join(
-        f"<div class=\"muted\">{escape(role)}: {escape(text)}</div>"
-        for role, text in case["history"]
+        f'<div class="muted">{escape(role)}: {escape(text)}</div>' for role, text in case["history"]
     )
     citations = "".join(
         f"<li>[{c['n']}] {escape(c['doc_id'])}"
@@ -127,11 +125,11 @@ def _case(case: Mapping[str, Any]) -> str:
     problems = "".join(f'<li class="problem">{escape(p)}</li>' for p in case["problems"])
     services = ", ".join(case["services"]) or "none"
     return (
-        f"<details><summary>{escape(case['case_id'])} <span class=\"muted\">"
+        f'<details><summary>{escape(case["case_id"])} <span class="muted">'
         f"({escape(case['dataset'])}; {len(case['problems'])} problem"
         f"{'s' if len(case['problems']) != 1 else ''})</span></summary>"
         f"{history}<p><strong>Question:</strong> {escape(case['question'])}</p>"
-        f"<p><strong>Answer</strong> <span class=\"muted\">(scope {escape(case['scope'])}, "
+        f'<p><strong>Answer</strong> <span class="muted">(scope {escape(case["scope"])}, '
         f"safety {escape(case['safety_level'])}, signposts {escape(services)})</span>: "
         f"{escape(case['answer'])}</p>"
         + (f"<p><strong>Citations</strong></p><ul>{citations}</ul>" if citations else "")
@@ -161,18 +159,18 @@ def render_html(report: Mapping[str, Any]) -> str:
         )
     notes = "".join(f"<li>{escape(n)}</li>" for n in report["notes"])
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>casebot eval report</title><style>{_CSS}</style></head><body>"
         "<h1>casebot eval report</h1>"
-        f"<p class=\"muted\">{' · '.join(facts)}</p>"
-        f"<div class=\"banner {'ok' if ok else 'bad'}\">{'PASS' if ok else 'FAIL'} "
+        f'<p class="muted">{" · ".join(facts)}</p>'
+        f'<div class="banner {"ok" if ok else "bad"}">{"PASS" if ok else "FAIL"} '
         f"(exit {report['exit_code']}): {report['summary']['failing_cases']} failing cases</div>"
         + (f"<ul>{notes}</ul>" if notes else "")
         + "<h2>Metrics</h2>"
         + _metrics_table(report["metrics"])
-        + f"<h2>casebot, baseline and peer</h2><p class=\"legend\">{legend}"
-        "<span class=\"muted\">dashed red line: floor</span></p><div class=\"charts\">"
+        + f'<h2>casebot, baseline and peer</h2><p class="legend">{legend}'
+        '<span class="muted">dashed red line: floor</span></p><div class="charts">'
         + "".join(_chart(m) for m in report["metrics"])
         + "</div><h2>By tag</h2>"
         + _tags_table(report["tags"])

@@ -69,12 +69,13 @@ def passage(chunk: Chunk) -> Passage:
 
 def casebot_retrieval(deps: Collaborators, index: LoadedIndex, embedder: Embedder) -> Retrieval:
     """The pipeline's own retrieval, safety assessment included, cut at the eval's k."""
-    cached = dataclasses.replace(deps, embedder=embedder, index=index)
+    top_k = dataclasses.replace(deps.params, search=dataclasses.replace(deps.params.search, k=K))
+    cached = dataclasses.replace(deps, embedder=embedder, index=index, params=top_k)
 
     def retrieve(message: str, history: History) -> list[Passage]:
         vector = embedder.embed([message])[0]
         safety = deps.assessor.assess(message, history, vector)
-        result = pipeline_retrieve(message, history, safety, cached, vector, K)
+        result = pipeline_retrieve(message, history, safety, cached, vector)
         return [passage(hit.chunk) for hit in result.hits]
 
     return Retrieval(

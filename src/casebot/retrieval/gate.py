@@ -1,10 +1,30 @@
-"""The relevance gate: is anything retrieved good enough to answer from?"""
+"""The relevance gate: is anything retrieved good enough to answer from, and if not, why?"""
 
 from __future__ import annotations
 
+import enum
 import re
+from dataclasses import dataclass
 
 from casebot.retrieval.hybrid import SearchResult
+
+
+class Gate(enum.Enum):
+    PASS = "pass"
+    UNRELATED = "unrelated"  # nothing retrieved is near: the question is about something else
+    NO_ANSWER = "no_answer"  # on the subject, but nothing good enough to answer it from
+
+
+@dataclass(frozen=True)
+class GateParams:
+    min_similarity: float
+    strong_similarity: float
+    min_lexical_score: float
+
+
+# A turned-away question whose best chunk is less than this above min_similarity was never
+# about the review; one further above was, and the knowledge base just does not answer it.
+UNRELATED_MARGIN = 0.08
 
 # Other countries' police are a different subject, however close the vocabulary.
 _ELSEWHERE = re.compile(
@@ -15,25 +35,28 @@ _ELSEWHERE = re.compile(
 _HERE = re.compile(r"\b(met|metropolitan|london|casey|uk|britain|british|england)\b", re.IGNORECASE)
 
 
-def passes_gate(
-    result: SearchResult,
-    min_similarity: float,
-    strong_similarity: float,
-    min_lexical_score: float,
-) -> bool:
-    """True when the best chunk is close in meaning, or fairly close and sharing rare words.
+def gate(result: SearchResult, params: GateParams) -> Gate:
+    """PASS when the best chunk is close in meaning, or fairly close and sharing rare words.
 
     Similarity alone lets an off-topic question through on generic police vocabulary, and a
     rare name ("Soteria") means little to MiniLM; so a strong BM25 match can carry a weaker
     similarity, and a strong similarity stands on its own.
     """
+    if _passes(result, params):
+        return Gate.PASS
+    if result.top_similarity < params.min_similarity + UNRELATED_MARGIN:
+        return Gate.UNRELATED
+    return Gate.NO_ANSWER
+
+
+def _passes(result: SearchResult, params: GateParams) -> bool:
     if not result.hits:
         return False
-    if result.guidance:
-        return True  # guidance written for this disclosure is always worth giving
     if _ELSEWHERE.search(result.query) and not _HERE.search(result.query):
         return False
-    if result.top_similarity >= strong_similarity:
+    if result.top_similarity >= params.strong_similarity:
         return True
     best_lexical = max(h.lexical for h in result.hits)
-    return result.top_similarity >= min_similarity and best_lexical >= min_lexical_score
+    return (
+        result.top_similarity >= params.min_similarity and best_lexical >= params.min_lexical_score
+    )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
@@ -16,10 +18,9 @@ async def search(body: SearchRequest, deps: CollaboratorsDep, index: IndexDep) -
     """Hybrid search over the knowledge base (dense + BM25, reciprocal rank fusion)."""
     if deps.embedder is None:
         raise RetrievalUnavailable("no embedder configured")
-    s = deps.settings
-    result = await run_in_threadpool(
-        hybrid_search, body.query, index, deps.embedder, body.k, max(s.candidates, body.k), s.rrf_k
-    )
+    pipeline = deps.params.search
+    params = replace(pipeline, k=body.k, candidates=max(pipeline.candidates, body.k))
+    result = await run_in_threadpool(hybrid_search, body.query, index, deps.embedder, params)
     return SearchResponse(
         results=[
             SearchHit(
