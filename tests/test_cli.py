@@ -186,3 +186,16 @@ def test_ask_human_output_prints_the_answer_and_quotes_verbatim_even_with_bracke
     assert body["answer"] in human.stdout
     for citation in body["citations"]:
         assert f'"{citation["quote"]}"' in human.stdout
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["ask", "freezers"], ["serve"], ["eval"]])
+def test_a_bad_setting_exits_2_with_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("CASEBOT_TOP_K", "0")
+    result = invoke(command, tmp_path / "knowledge", tmp_path / "data")
+    assert result.exit_code == 2
+    no_traceback(result)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"casebot {command[0]}: configuration error") and "top_k" in lines[0]

@@ -15,8 +15,9 @@ def test_settings_read_the_casebot_prefix(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert settings.chroma_mode == "http"
 
 
+@pytest.mark.usefixtures("clean_casebot_env")
 def test_defaults_are_offline_and_local() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings()
     assert settings.embedder == "local" and settings.chroma_mode == "embedded"
     assert not settings.llm_configured and settings.answer_max_words == 120
 

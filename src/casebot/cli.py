@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 from casebot.config import Settings
 from casebot.errors import CasebotError, InvalidInput
 from casebot.evals import DEFAULT_BASELINE, DEFAULT_REPORT_DIR
+
+if TYPE_CHECKING:
+    from casebot.api.schemas import ChatResponse
 
 app = typer.Typer(
     help="casebot: cited answers about the Baroness Casey Review, with safe signposting.",
@@ -120,6 +123,11 @@ def ask(
     if as_json:
         sys.stdout.write(response.model_dump_json(indent=2) + "\n")
         return
+    _print_answer(response)
+
+
+def _print_answer(response: ChatResponse) -> None:
+    """The answer for a person at a terminal: lead-in, answer, sources, then support."""
     safety = response.safety
     if safety.message:
         console.print(f"[bold red]{escape(safety.message)}[/bold red]\n")

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 import yaml
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from casebot.answer.models import MARKER as CITATION_MARKER
 from casebot.config import Settings
 from casebot.index.layout import IndexLayout
+from casebot.index.version import LoadedIndex
 from tests.api.conftest import OpenClient
 from tests.conftest import TINY_DOCS
 from tests.contract import (
@@ -52,15 +54,26 @@ def assert_urgent_first(body: dict[str, Any]) -> None:
     assert "not an emergency service" in safety["message"]
 
 
+def app_state(client: TestClient) -> Any:
+    assert isinstance(client.app, FastAPI)
+    return client.app.state
+
+
+def loaded_index(client: TestClient) -> LoadedIndex:
+    index = app_state(client).collaborators.index
+    assert isinstance(index, LoadedIndex)
+    return index
+
+
 def chunk_text(client: TestClient, chunk_id: str) -> str:
-    index = client.app.state.collaborators.index  # type: ignore[attr-defined]
+    index = loaded_index(client)
     assert chunk_id in index.by_id, f"cited chunk {chunk_id} is not in the index"
     text: str = index.by_id[chunk_id].text
     return text
 
 
 def assert_citations_verifiable(client: TestClient, body: dict[str, Any]) -> None:
-    index = client.app.state.collaborators.index  # type: ignore[attr-defined]
+    index = loaded_index(client)
     for citation in body["citations"]:
         chunk = index.by_id[citation["chunk_id"]]
         assert citation["quote"] in chunk.text
@@ -196,7 +209,7 @@ def _oversized_json(size: int) -> bytes:
 
 
 def test_body_over_64_kib_is_413(client: TestClient) -> None:
-    limit = client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    limit = app_state(client).settings.max_body_bytes
     assert limit == 64 * 1024
     response = client.post(
         "/v1/chat", content=_oversized_json(limit), headers={"content-type": "application/json"}
@@ -250,7 +263,7 @@ def test_readyz_is_200_with_the_current_index_version_once_built(
     body = response.json()
     assert body["status"] == "ready"
     assert body["index_version"] == IndexLayout(tiny_index.index_root).current_version()
-    assert body["chunks"] == len(client.app.state.collaborators.index.chunks) > 0  # type: ignore[attr-defined]
+    assert body["chunks"] == len(loaded_index(client).chunks) > 0
 
 
 def test_openapi_and_docs_are_served_with_the_chat_contract(client: TestClient) -> None:

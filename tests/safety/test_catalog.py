@@ -1,4 +1,6 @@
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -9,6 +11,7 @@ from casebot.safety.models import CATEGORIES
 from tests.conftest import REPO
 
 CATALOG = REPO / "knowledge/support/services.yaml"
+Mutation = Callable[[list[dict[str, Any]]], object]
 
 
 def test_shipped_catalog_validates_and_covers_every_category() -> None:
@@ -19,7 +22,7 @@ def test_shipped_catalog_validates_and_covers_every_category() -> None:
     assert all(s.source and s.verified_on for s in catalog.services)
 
 
-def _write(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
+def _write(tmp_path: Path, mutate: Mutation) -> Path:
     data = yaml.safe_load(CATALOG.read_text())
     mutate(data["services"])
     path = tmp_path / "services.yaml"
@@ -44,7 +47,7 @@ def _write(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
         ),
     ],
 )
-def test_catalog_mistakes_fail_validation(tmp_path: Path, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_catalog_mistakes_fail_validation(tmp_path: Path, mutate: Mutation, message: str) -> None:
     with pytest.raises(CatalogError, match=message):
         load_catalog(_write(tmp_path, mutate))
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -129,63 +129,88 @@ def parse_front_matter(text: str) -> tuple[FrontMatter, str]:
 
 def markdown_blocks(body: str) -> list[Block]:
     """Paragraph blocks with their heading trail (below the H1) and current page."""
-    blocks: list[Block] = []
-    trail: list[tuple[int, str]] = []
-    page: int | None = None
-    serves: tuple[str, ...] = ()
-    buffer: list[str] = []
+    return _MarkdownReader().read(body)
 
-    def flush() -> None:
-        text = normalise_space(_COMMENT.sub(" ", " ".join(buffer)))
-        text = text.replace("**", "").replace("__", "")
-        buffer.clear()
-        if text:
-            section = tuple(title for level, title in trail if level > 1)
-            blocks.append(Block(text=text, section=section, page=page, serves=serves))
 
-    in_code = False
-    for line in body.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("```"):
-            in_code = not in_code
-            continue
-        marker = _PAGE_MARKER.match(stripped)
-        heading = None if in_code else _HEADING.match(stripped)
-        serves_marker = _SERVES_MARKER.match(stripped)
-        if serves_marker:
-            flush()
-            names = [name.strip() for name in serves_marker.group(1).split(",") if name.strip()]
+_LIST_ITEM = re.compile(r"^([-*+] |\d+[.)]\s)")
+_LIST_MARK = re.compile(r"^([-*+]|\d+[.)])\s+")
+_TABLE_RULE = re.compile(r":?-{2,}:?")
+
+
+class _MarkdownReader:
+    """Markdown line by line, remembering the heading trail, the page and whom guidance serves."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.trail: list[tuple[int, str]] = []
+        self.page: int | None = None
+        self.serves: tuple[str, ...] = ()
+        self.buffer: list[str] = []
+        self.in_code = False
+
+    def read(self, body: str) -> list[Block]:
+        for line in body.splitlines():
+            self._line(line.strip())
+        self._flush()
+        return self.blocks
+
+    def _line(self, line: str) -> None:
+        if line.startswith("```"):
+            self.in_code = not self.in_code
+            return
+        if self._marker(line):
+            return
+        heading = None if self.in_code else _HEADING.match(line)
+        if heading:
+            self._flush()
+            level = len(heading.group(1))
+            self.trail = [(lvl, t) for lvl, t in self.trail if lvl < level]
+            self.trail.append((level, heading.group(2).strip()))
+            self.serves = ()
+        elif not line:
+            self._flush()
+        elif _LIST_ITEM.match(line):
+            # A list item stands as its own paragraph so it can be quoted alone.
+            self._flush()
+            self.buffer.append(_LIST_MARK.sub("", line))
+        elif line.startswith("|"):
+            self._table_row(line)
+        else:
+            self.buffer.append(line.lstrip("> "))
+
+    def _marker(self, line: str) -> bool:
+        """Read a serves or page marker; False when the line is neither."""
+        serves = _SERVES_MARKER.match(line)
+        page = None if serves else _PAGE_MARKER.match(line)
+        if not (serves or page):
+            return False
+        self._flush()
+        if serves:
+            names = [name.strip() for name in serves.group(1).split(",") if name.strip()]
             try:
-                serves = known_serves(names)
+                self.serves = known_serves(names)
             except ValueError as exc:
                 raise IngestError(f"serves marker: {exc}") from exc
-        elif marker:
-            flush()
-            value = marker.group(1).lower()
-            page = int(value) if value.isdigit() else None
-        elif heading:
-            flush()
-            level = len(heading.group(1))
-            trail = [(lvl, t) for lvl, t in trail if lvl < level]
-            serves = ()
-            trail.append((level, heading.group(2).strip()))
-        elif not stripped:
-            flush()
-        elif stripped.startswith(("- ", "* ", "+ ")) or re.match(r"^\d+[.)]\s", stripped):
-            # A list item stands as its own paragraph so it can be quoted alone.
-            flush()
-            buffer.append(re.sub(r"^([-*+]|\d+[.)])\s+", "", stripped))
-        elif stripped.startswith("|"):
-            cells = [c.strip() for c in stripped.strip("|").split("|")]
-            if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
-                continue
-            flush()
-            buffer.append("; ".join(c for c in cells if c) + ".")
-            flush()
-        else:
-            buffer.append(stripped.lstrip("> "))
-    flush()
-    return blocks
+        elif page:
+            value = page.group(1).lower()
+            self.page = int(value) if value.isdigit() else None
+        return True
+
+    def _table_row(self, line: str) -> None:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if all(_TABLE_RULE.fullmatch(c) for c in cells if c):
+            return
+        self._flush()
+        self.buffer.append("; ".join(c for c in cells if c) + ".")
+        self._flush()
+
+    def _flush(self) -> None:
+        text = normalise_space(_COMMENT.sub(" ", " ".join(self.buffer)))
+        text = text.replace("**", "").replace("__", "")
+        self.buffer.clear()
+        if text:
+            section = tuple(title for level, title in self.trail if level > 1)
+            self.blocks.append(Block(text, section, self.page, self.serves))
 
 
 def _load_markdown(path: Path, root: Path) -> Document:
@@ -244,20 +269,7 @@ def _load_html(path: Path, root: Path) -> Document:
     title = (h1.get_text(" ", strip=True) if h1 else None) or (
         soup.title.get_text(strip=True) if soup.title else path.stem
     )
-    blocks: list[Block] = []
-    trail: list[tuple[int, str]] = []
-    for el in main.find_all(["h1", "h2", "h3", "h4", "p", "li", "td", "blockquote"]):
-        text = normalise_space(el.get_text(" ", strip=True))
-        if not text:
-            continue
-        if el.name in ("h1", "h2", "h3", "h4"):
-            level = int(el.name[1])
-            trail = [(lvl, t) for lvl, t in trail if lvl < level]
-            trail.append((level, text))
-            continue
-        if el.find_parent(["li", "td", "blockquote"]) is not None and el.name == "p":
-            continue
-        blocks.append(Block(text=text, section=tuple(t for lvl, t in trail if lvl > 1)))
+    blocks = _html_blocks(main)
     if not blocks:
         raise IngestError("HTML page has no main text")
     return Document(
@@ -267,6 +279,27 @@ def _load_html(path: Path, root: Path) -> Document:
         kind=kind_for(path, root),
         blocks=tuple(blocks),
     )
+
+
+_HTML_HEADINGS = ("h1", "h2", "h3", "h4")
+
+
+def _html_blocks(main: Any) -> list[Block]:
+    """Paragraphs, list items, cells and quotes under their heading trail (below the h1)."""
+    blocks: list[Block] = []
+    trail: list[tuple[int, str]] = []
+    for el in main.find_all([*_HTML_HEADINGS, "p", "li", "td", "blockquote"]):
+        text = normalise_space(el.get_text(" ", strip=True))
+        if not text:
+            continue
+        if el.name in _HTML_HEADINGS:
+            level = int(el.name[1])
+            trail = [(lvl, t) for lvl, t in trail if lvl < level]
+            trail.append((level, text))
+        elif el.name != "p" or el.find_parent(["li", "td", "blockquote"]) is None:
+            # A paragraph inside a list item, cell or quote is already in that element's text.
+            blocks.append(Block(text=text, section=tuple(t for lvl, t in trail if lvl > 1)))
+    return blocks
 
 
 def _load_text(path: Path, root: Path) -> Document:

@@ -119,9 +119,19 @@ def load_catalog(path: Path) -> Catalog:
         raise CatalogError(f"cannot read services catalog {path}: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("services"), list):
         raise CatalogError(f"{path}: expected a mapping with a 'services' list")
+    services, problems = _services(raw["services"])
+    catalog = Catalog(services)
+    problems += _gaps(catalog)
+    if problems:
+        raise CatalogError(f"{path} failed validation: " + "; ".join(problems))
+    return catalog
+
+
+def _services(entries: list[object]) -> tuple[list[Service], list[str]]:
+    """The entries that validate, and what is wrong with the others, naming each."""
     services: list[Service] = []
     problems: list[str] = []
-    for i, entry in enumerate(raw["services"]):
+    for i, entry in enumerate(entries):
         try:
             services.append(Service.model_validate(entry))
         except ValidationError as exc:
@@ -129,16 +139,19 @@ def load_catalog(path: Path) -> Catalog:
             problems += [
                 f"{ident}: {'.'.join(map(str, e['loc']))} {e['msg']}" for e in exc.errors()
             ]
-    ids = [s.id for s in services]
+    return services, problems
+
+
+def _gaps(catalog: Catalog) -> list[str]:
+    """Duplicates, and the services and categories a safe answer cannot do without."""
+    problems = []
+    ids = [s.id for s in catalog.services]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         problems.append(f"duplicate ids {duplicates}")
-    catalog = Catalog(services)
     missing = [i for i in REQUIRED_IDS if i not in catalog.by_id]
     if missing:
         problems.append(f"required services missing: {missing}")
     if catalog.missing_categories():
         problems.append(f"categories with no service: {catalog.missing_categories()}")
-    if problems:
-        raise CatalogError(f"{path} failed validation: " + "; ".join(problems))
-    return catalog
+    return problems

@@ -7,25 +7,25 @@ from typing import Literal
 
 Level = Literal["none", "sensitive", "urgent"]
 
+# The one order of the categories: the most time-critical first. An assessment lists its
+# categories in this order, and help (signposts, guidance, lead-in texts) follows it.
 CATEGORIES: tuple[str, ...] = (
     "immediate_danger",
     "suicide_self_harm",
     "child_at_risk",
     "sexual_violence",
     "domestic_abuse",
-    "police_perpetrated_abuse",
     "honour_based_abuse",
+    "police_perpetrated_abuse",
+    "lgbt_abuse",
     "stalking_harassment",
     "hate_crime",
-    "lgbt_abuse",
     "victim_of_crime",
     "police_complaint",
 )
 # What someone needs in order to use help at all; guidance can serve these as well as
 # categories (someone who cannot speak needs the silent 999 call before anything else).
 NEEDS: tuple[str, ...] = ("cannot_speak", "deaf")
-# Categories that make a message urgent when the risk is current.
-URGENT_CATEGORIES = ("immediate_danger", "suicide_self_harm")
 
 _RANK = {"none": 0, "sensitive": 1, "urgent": 2}
 

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from casebot.errors import PromptError
+from casebot.safety import rules
 from casebot.safety.catalog import Catalog, out_of_date_numbers_in
 from casebot.safety.models import CATEGORIES, Level
 
@@ -80,13 +81,8 @@ class SafetyTexts:
         return self._t.injection
 
 
-REFUSAL_KINDS = (
-    "evade_vetting",
-    "locate_person",
-    "personal_data",
-    "self_harm_method",
-    "harm_others",
-)
+# Every request the rules refuse needs its refusal text.
+REFUSAL_KINDS = tuple(rules.REFUSALS)
 
 
 def load_safety_texts(path: Path, catalog: Catalog) -> SafetyTexts:

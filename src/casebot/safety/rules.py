@@ -28,10 +28,6 @@ _PERSON = (
     r"neighbour|mum's boyfriend|the man)"
 )
 _HARM_VERB = r"(kill|hurt|murder|stab|shoot|beat|burn|strangle|rape|batter|get me|end me)"
-_NOW = (
-    r"(now|right now|at the moment|tonight|outside|downstairs|upstairs|next room|in the house|"
-    r"in my (flat|house|room)|at (my|the) (door|window)|here)"
-)
 _KIN = r"(mum|mother|mom|dad|sister|brother|little brother|little sister|son|daughter|kids?|children|baby|friend|mate|nan|gran)"
 
 URGENT: list[Rule] = [

@@ -6,31 +6,16 @@ from collections.abc import Sequence
 
 from casebot.safety import rules
 from casebot.safety.catalog import Catalog
-from casebot.safety.models import Level, Signpost
+from casebot.safety.models import CATEGORIES, Level, Signpost
 from casebot.safety.normalise import normalise
 
-# Which categories lead when several apply: the most time-critical first.
-PRIORITY = (
-    "suicide_self_harm",
-    "child_at_risk",
-    "sexual_violence",
-    "domestic_abuse",
-    "honour_based_abuse",
-    "police_perpetrated_abuse",
-    "lgbt_abuse",
-    "stalking_harassment",
-    "hate_crime",
-    "victim_of_crime",
-    "police_complaint",
-)
 MAX_SIGNPOSTS = 8
 PER_CATEGORY = 3
 
 
 def pressing_first(categories: Sequence[str]) -> tuple[str, ...]:
-    """Categories in the order help is offered: danger now, then PRIORITY."""
-    order = ("immediate_danger", *PRIORITY)
-    return tuple(c for c in order if c in categories)
+    """Categories in the order help is offered: the one category order (safety/models.py)."""
+    return tuple(c for c in CATEGORIES if c in categories)
 
 
 def choose_signposts(
@@ -73,14 +58,15 @@ def _fit(
     cues: frozenset[str],
     categories: Sequence[str],
 ) -> tuple[int, int]:
+    """Sort key within a category: open now when it is urgent, then the better-fitting line.
+
+    Otherwise services keep their catalog order, which already puts Childline before the
+    NSPCC and the National Domestic Abuse Helpline first among domestic abuse services.
+    """
     preferred = 0
     if service_id == "mens-advice-line" and "male_victim" in cues:
-        preferred = -2
-    if service_id == "childline" and "child_speaker" in cues:
-        preferred = -2
-    if service_id == "national-domestic-abuse-helpline" and "domestic_abuse" in categories:
-        preferred = -1
+        preferred = -2  # a man abused by his partner is served best by the line for men
     if service_id == "iopc-complaints" and "domestic_abuse" not in categories:
-        preferred = -1
+        preferred = -1  # abuse by an officer outside a relationship is the IOPC's first
     availability = 0 if (always_open or level != "urgent") else 1
     return (availability, preferred)
