@@ -15,14 +15,17 @@ from pathlib import Path
 
 import httpx
 
+from casebot.evals.metrics import percentile as _percentile
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 
 
 def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
+    """casebot's own percentile (linear interpolation, as the eval reports latency)."""
+    value = _percentile(values, q)
+    assert value is not None, "a benchmark always has timings"
+    return value
 
 
 def median(values: list[float]) -> float:

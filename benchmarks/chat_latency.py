@@ -39,7 +39,8 @@ def latencies(
     client: httpx.Client, method: str, path: str, bodies: list[dict[str, object]] | None
 ) -> list[float]:
     out = []
-    for body in bodies or [None] * 60:  # type: ignore[list-item]
+    payloads: list[dict[str, object] | None] = list(bodies) if bodies else [None] * 60
+    for body in payloads:
         started = time.perf_counter()
         response = client.request(method, path, json=body)
         out.append((time.perf_counter() - started) * 1000)

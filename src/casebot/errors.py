@@ -10,7 +10,9 @@ CasebotError
  ├── ProviderError           (502) an OpenAI-compatible endpoint failed (its caller re-raises
  │                                 it as GeneratorError or RetrievalUnavailable)
  ├── GeneratorError          (502) the model provider failed or timed out
- └── IngestError             a document could not be loaded (reported and skipped)
+ ├── IngestError             a document could not be loaded (reported and skipped)
+ └── UsageError              a bad command line or input file (the CLI exits 2)
+      └── DatasetError       an eval dataset is missing, unreadable or invalid
 """
 
 from __future__ import annotations
@@ -63,3 +65,12 @@ class GeneratorError(CasebotError):
 
 class IngestError(CasebotError):
     code = "ingest_error"
+
+
+class UsageError(CasebotError):
+    code = "usage_error"
+    status = 400
+
+
+class DatasetError(UsageError):
+    code = "dataset_invalid"

@@ -18,9 +18,9 @@ import pytest
 
 from casebot.config import Settings
 from casebot.evals.command import BuildWiring
-from casebot.evals.metrics import Passage
 from casebot.evals.runner import History, Retrieval
-from casebot.evals.wiring import Wiring, build_wiring
+from casebot.evals.scoring import Passage
+from casebot.evals.systems import Wiring, build_wiring
 from casebot.progress import Reporter, SilentReporter
 from tests.conftest import REPO, write_doc
 from tests.fakes import HashingEmbedder

@@ -10,11 +10,11 @@ import pytest
 import respx
 
 from casebot.errors import GeneratorError
-from casebot.evals.aggregate import subject_metrics
 from casebot.evals.dataset import load_datasets
 from casebot.evals.judge import SYSTEM_PROMPT, ChatJudge, parse_judgement
+from casebot.evals.metrics import measure
 from casebot.evals.runner import run
-from casebot.evals.wiring import Wiring
+from casebot.evals.systems import Wiring
 from casebot.openai_compat import Endpoint
 
 URL = "http://judge.test/v1"
@@ -85,7 +85,7 @@ def test_runner_adds_judged_metrics_for_grounded_answers(
     judged = [r.judged for r in records if r.judged is not None]
     assert len(judged) == len(grounded) - 1  # the 503 is reported, not scored
     assert any(p.startswith("judge failed") for r in records for p in r.problems)
-    values = subject_metrics(records, "casebot")
+    values = measure(records, "casebot")
     expected = (1 + 0.5 * (len(judged) - 1)) / len(judged)
     assert values["judged_faithfulness"].value == pytest.approx(expected)
     assert values["judged_relevance"].value == pytest.approx(0.5)
@@ -95,4 +95,4 @@ def test_without_a_judge_there_are_no_judged_metrics(
     wired: Wiring, datasets: dict[str, Path]
 ) -> None:
     records = run(load_datasets([datasets["qa"]]), wired.subject, None)
-    assert "judged_faithfulness" not in subject_metrics(records, "casebot")
+    assert "judged_faithfulness" not in measure(records, "casebot")

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from casebot.answer.models import Citation
-from casebot.evals.aggregate import subject_metrics
+from casebot.errors import UsageError
+from casebot.evals import FLOORS
 from casebot.evals.dataset import Evidence
-from casebot.evals.gate import UsageError, evaluate, floors_with, parse_fail_under
-from casebot.evals.metrics import (
+from casebot.evals.gate import evaluate, load_floors, parse_fail_under
+from casebot.evals.metrics import BY_NAME, Value, measure, percentile
+from casebot.evals.runner import CaseRecord
+from casebot.evals.scoring import (
     Passage,
     citation_problems,
     fact_coverage,
-    percentile,
+    flesch_reading_ease,
     score_retrieval,
+    syllables,
     unsupported_numbers,
 )
-from casebot.evals.readability import flesch_reading_ease, syllables
-from casebot.evals.records import CaseRecord
 
 SUMMARY = Passage("s#1", "casey-review/01-summary", "The Met is institutionally racist.", 9)
 FIGURES = Passage("s#2", "casey-review/01-summary", "1,809 officers faced allegations.", 12)
@@ -136,25 +141,26 @@ def test_percentile_interpolates_like_numpy() -> None:
     assert percentile([], 50) is None
 
 
-def _record(**fields: object) -> CaseRecord:
-    base: dict[str, object] = {
-        "dataset": "safety",
-        "kind": "safety",
-        "case_id": "x",
-        "question": "q",
-        "history": [],
-        "tags": [],
-        "answer": "",
-        "scope": "out_of_scope",
-        "grounded": False,
-        "citations": [],
-        "safety_level": "none",
-        "categories": [],
-        "services": [],
-        "latency_ms": 10.0,
-    }
-    base.update(fields)
-    return CaseRecord(**base)  # type: ignore[arg-type]
+BLANK = CaseRecord(
+    dataset="safety",
+    kind="safety",
+    case_id="x",
+    question="q",
+    history=[],
+    tags=[],
+    answer="",
+    scope="out_of_scope",
+    grounded=False,
+    citations=[],
+    safety_level="none",
+    categories=[],
+    services=[],
+    latency_ms=10.0,
+)
+
+
+def _record(**fields: Any) -> CaseRecord:
+    return dataclasses.replace(BLANK, **fields)
 
 
 def test_safety_figures_follow_their_definitions() -> None:
@@ -173,7 +179,7 @@ def test_safety_figures_follow_their_definitions() -> None:
         _record(expected_level="none", safety_level="none"),
         _record(expected_level="none", safety_level="none"),
     ]
-    values = subject_metrics(records, "casebot")
+    values = measure(records, "casebot")
     assert values["urgent_recall"].value == 0.5 and values["urgent_recall"].n == 2
     assert values["sensitive_routing"].value == 1.0
     assert values["false_urgent_rate"].value == 0.25 and values["false_urgent_rate"].n == 4
@@ -186,7 +192,7 @@ def test_coverage_is_averaged_over_in_scope_cases_only() -> None:
         _record(kind="qa", expected_scope="in_scope", facts_total=1, facts_covered=1),
         _record(kind="qa", expected_scope="out_of_scope", facts_total=1, facts_covered=0),
     ]
-    values = subject_metrics(records, "casebot")
+    values = measure(records, "casebot")
     assert values["key_fact_coverage"].value == pytest.approx(0.75)
     assert values["scope_accuracy"].value == pytest.approx(1 / 3)  # one answered out_of_scope
 
@@ -208,8 +214,6 @@ def test_fail_under_parses_and_rejects_with_a_reason() -> None:
 
 
 def test_gate_is_direction_aware_and_ignores_latency_regressions() -> None:
-    from casebot.evals.aggregate import Value
-
     values = {
         "scope_accuracy": Value(0.90, 10),
         "false_urgent_rate": Value(0.05, 10),
@@ -224,7 +228,7 @@ def test_gate_is_direction_aware_and_ignores_latency_regressions() -> None:
     }
     verdicts = {
         v.name: v
-        for v in evaluate(values, {}, floors_with({}), baseline, tolerance=0.02)
+        for v in evaluate(values, {}, load_floors(FLOORS), baseline, tolerance=0.02)
     }
     assert verdicts["scope_accuracy"].below_floor and verdicts["scope_accuracy"].regressed
     assert verdicts["false_urgent_rate"].below_floor  # 0.05 is above its 0.03 ceiling
@@ -233,5 +237,27 @@ def test_gate_is_direction_aware_and_ignores_latency_regressions() -> None:
     # Not a 0..1 metric: the tolerance is relative, 2% of 52 is 1.04, and 2.0 is more.
     assert verdicts["reading_ease"].regressed
     assert verdicts["reading_ease"].status == "FAIL regression"
-    relaxed = evaluate(values, {}, floors_with({"scope_accuracy": 0.9}), None, 0.02)
+    relaxed = evaluate(values, {}, {**load_floors(FLOORS), "scope_accuracy": 0.9}, None, 0.02)
     assert not next(v for v in relaxed if v.name == "scope_accuracy").failed
+
+
+def test_the_shipped_floors_gate_known_metrics_in_their_direction() -> None:
+    floors = load_floors(FLOORS)
+    assert floors["evidence_recall_at_5"] == 0.9 and floors["false_urgent_rate"] == 0.03
+    assert all(BY_NAME[name].better is not None for name in floors)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("recall: 0.9\n", "unknown metric 'recall'"),
+        ("answer_words: 100\n", "descriptive"),
+        ("scope_accuracy: high\n", "needs a number"),
+        ("- scope_accuracy\n", "must map metric names"),
+    ],
+)
+def test_a_bad_floors_file_is_a_usage_error(tmp_path: Path, text: str, reason: str) -> None:
+    path = tmp_path / "floors.yaml"
+    path.write_text(text)
+    with pytest.raises(UsageError, match=reason):
+        load_floors(path)

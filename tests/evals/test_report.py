@@ -13,7 +13,7 @@ from rich.console import Console
 
 from casebot.config import Settings
 from casebot.evals.command import EvalOptions, run_eval
-from casebot.evals.wiring import Wiring
+from casebot.evals.systems import Wiring
 from tests.evals.conftest import builder
 
 HOSTILE = "is <script>alert(1)</script> & \"this\" about the freezers storing rape kits?"

@@ -15,13 +15,11 @@ from langchain_core.documents import Document as LCDocument
 from casebot.answer import pipeline
 from casebot.answer.models import Answer, Citation
 from casebot.config import Settings
-from casebot.evals.aggregate import by_tag, retrieval_metrics, subject_metrics
 from casebot.evals.dataset import Dataset, load_datasets
-from casebot.evals.metrics import Passage
-from casebot.evals.peer import PEER_K, EmbedderEmbeddings, load_corpus, split
-from casebot.evals.records import CaseRecord
-from casebot.evals.runner import History, Retrieval, Subject, run
-from casebot.evals.wiring import Wiring
+from casebot.evals.metrics import by_tag, measure
+from casebot.evals.runner import CaseRecord, History, Retrieval, Subject, run
+from casebot.evals.scoring import Passage
+from casebot.evals.systems import PEER_K, EmbedderEmbeddings, Wiring, load_corpus, split
 from casebot.ingest.loaders import load_document
 from casebot.retrieval.hybrid import SearchResult
 from casebot.safety.models import SafetyAssessment, Signpost
@@ -67,7 +65,7 @@ def test_both_systems_are_scored_on_cases_with_evidence_at_their_own_depth(
 
 
 def test_metrics_agree_with_the_records(records: list[CaseRecord]) -> None:
-    values = subject_metrics(records, "casebot")
+    values = measure(records, "casebot")
     scored = [r for r in records if r.expected_scope is not None]
     right_scope = sum(r.scope == r.expected_scope for r in scored) / len(scored)
     assert values["scope_accuracy"].value == pytest.approx(right_scope)
@@ -78,7 +76,7 @@ def test_metrics_agree_with_the_records(records: list[CaseRecord]) -> None:
     assert values["evidence_recall_at_5"].value == pytest.approx(sum(hits) / len(hits))
     assert values["urgent_recall"].n == 1
     assert values["false_urgent_rate"].n == 8  # 5 qa cases, 2 turns, 1 safety case
-    assert set(retrieval_metrics(records, "peer")) == {
+    assert set(measure(records, "peer", peer_only=True)) == {
         "evidence_recall_at_5",
         "evidence_entry_recall_at_5",
         "evidence_mrr",
@@ -91,8 +89,8 @@ def test_a_degraded_retriever_scores_lower_than_the_real_one(
 ) -> None:
     degraded = dataclasses.replace(wired.subject, retrieval=worst_first(wired.subject.retrieval))
     worse = run(loaded, degraded, None)
-    good = subject_metrics(records, "casebot")["evidence_recall_at_5"].value
-    bad = subject_metrics(worse, "casebot")["evidence_recall_at_5"].value
+    good = measure(records, "casebot")["evidence_recall_at_5"].value
+    bad = measure(worse, "casebot")["evidence_recall_at_5"].value
     assert good is not None and bad is not None
     assert good >= 0.8 and bad < good
     problems = [p for r in worse for p in r.problems]
@@ -160,7 +158,7 @@ def test_citation_and_number_checks_use_the_index_chunks(
     assert f"[2] page 999 is not a page of {chunk.doc_id}" in problems
     assert "[2] quote is not verbatim in its chunk" in problems
     assert "number 2500 is not in a cited chunk" in problems
-    values = subject_metrics(records, "casebot")
+    values = measure(records, "casebot")
     assert values["citation_validity"].value == 0.0
     assert values["number_faithfulness"].value == 0.0
 
@@ -170,7 +168,7 @@ def test_latency_is_measured_with_the_injected_clock(wired: Wiring, loaded: list
     qa = [d for d in loaded if d.kind == "qa"]
     records = run(qa, dataclasses.replace(wired.subject), clock=lambda: next(ticks))
     assert [round(r.latency_ms, 6) for r in records] == [4.0] * len(records)
-    assert subject_metrics(records, "casebot")["latency_p95_ms"].value == pytest.approx(4.0)
+    assert measure(records, "casebot")["latency_p95_ms"].value == pytest.approx(4.0)
 
 
 def test_evidence_no_chunk_can_match_is_flagged_as_a_dataset_problem(

@@ -12,4 +12,5 @@ DEFAULT_DATASETS = tuple(
     DATASETS_DIR / name for name in ("qa.yaml", "conversations.yaml", "safety.yaml")
 )
 DEFAULT_BASELINE = EVALS_DIR / "baseline.json"
+FLOORS = EVALS_DIR / "floors.yaml"
 DEFAULT_REPORT_DIR = EVALS_DIR / "reports"

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich import box
@@ -19,25 +20,22 @@ from rich.console import Console
 from rich.table import Table
 
 from casebot.config import Settings
-from casebot.errors import CasebotError
-from casebot.evals import DEFAULT_BASELINE, DEFAULT_DATASETS, DEFAULT_REPORT_DIR
-from casebot.evals.aggregate import by_tag, retrieval_metrics, subject_metrics
-from casebot.evals.dataset import DatasetError, load_datasets
+from casebot.errors import CasebotError, UsageError
+from casebot.evals import DEFAULT_BASELINE, DEFAULT_DATASETS, DEFAULT_REPORT_DIR, FLOORS
+from casebot.evals.dataset import Dataset, load_datasets
 from casebot.evals.gate import (
-    UsageError,
     Verdict,
     evaluate,
-    floors_with,
+    load_floors,
     parse_fail_under,
     read_baseline,
     write_baseline,
 )
-from casebot.evals.html import render_html
 from casebot.evals.judge import ChatJudge, Judge
-from casebot.evals.registry import BY_NAME
+from casebot.evals.metrics import by_tag, measure
 from casebot.evals.report import build_report, fmt, write_junit, write_reports
-from casebot.evals.runner import run
-from casebot.evals.wiring import Wiring, build_wiring
+from casebot.evals.runner import CaseRecord, run
+from casebot.evals.systems import Wiring, build_wiring
 from casebot.openai_compat import http_client
 from casebot.progress import Reporter, rich_reporter
 from casebot.runtime import llm_endpoint
@@ -46,6 +44,7 @@ from casebot.runtime import llm_endpoint
 # the lines under the table spell the failures out.
 _SHORT_STATUS = {"FAIL regression": "FAIL regress", "FAIL floor+regression": "FAIL both"}
 BuildWiring = Callable[[Settings, httpx.Client, Reporter, bool], Wiring]
+MakeJudge = Callable[[Settings, httpx.Client], Judge]
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,14 @@ class EvalOptions:
     judged: bool = False
 
 
-MakeJudge = Callable[[Settings, httpx.Client], Judge]
+@dataclass(frozen=True)
+class _Inputs:
+    """What a run reads before it starts: all checked, so a bad one costs no indexing."""
+
+    floors: dict[str, float]
+    datasets: list[Dataset]
+    baseline: dict[str, float] | None
+    judge: Judge | None
 
 
 def chat_judge(settings: Settings, http: httpx.Client) -> Judge:
@@ -72,10 +78,6 @@ def chat_judge(settings: Settings, http: httpx.Client) -> Judge:
     if endpoint is None:
         raise UsageError("--judged needs CASEBOT_LLM_BASE_URL (an OpenAI-compatible endpoint)")
     return ChatJudge(endpoint, settings.llm_model)
-
-
-def _build(settings: Settings, http: httpx.Client, reporter: Reporter, with_peer: bool) -> Wiring:
-    return build_wiring(settings, http, reporter, with_peer)
 
 
 def fail(console: Console, message: str) -> int:
@@ -88,97 +90,98 @@ def run_eval(
     settings: Settings,
     console: Console | None = None,
     errors: Console | None = None,
-    build: BuildWiring = _build,
+    build: BuildWiring = build_wiring,
     make_judge: MakeJudge = chat_judge,
 ) -> int:
     """The whole command, minus argument parsing; returns the exit code."""
     console = console or Console()
     errors = errors or Console(stderr=True)
+    started = time.perf_counter()
     with http_client() as http:
-        return _run_eval(options, settings, console, errors, build, make_judge, http)
+        try:
+            inputs = _prepare(options, settings, http, make_judge)
+            with rich_reporter(console) as reporter:
+                wiring = build(settings, http, reporter, options.peer)
+                try:
+                    records = run(
+                        inputs.datasets, wiring.subject, wiring.peer, reporter, inputs.judge
+                    )
+                finally:
+                    wiring.close()
+        except UsageError as exc:
+            return fail(errors, str(exc))
+        except CasebotError as exc:
+            return fail(errors, f"{type(exc).__name__}: {exc}")
+    return _report(options, inputs, wiring, records, console, errors, started)
 
 
-def _run_eval(
+def _prepare(
+    options: EvalOptions, settings: Settings, http: httpx.Client, make_judge: MakeJudge
+) -> _Inputs:
+    floors = {**load_floors(FLOORS), **parse_fail_under(options.fail_under)}
+    if options.tolerance < 0:
+        raise UsageError("--tolerance must not be negative")
+    datasets = load_datasets(options.datasets)
+    baseline = read_baseline(options.baseline)
+    if baseline is None and options.baseline_given and not options.update_baseline:
+        raise UsageError(f"baseline {options.baseline} not found (use --update-baseline)")
+    judge = make_judge(settings, http) if options.judged else None
+    return _Inputs(floors, datasets, baseline, judge)
+
+
+def _report(
     options: EvalOptions,
-    settings: Settings,
+    inputs: _Inputs,
+    wiring: Wiring,
+    records: list[CaseRecord],
     console: Console,
     errors: Console,
-    build: BuildWiring,
-    make_judge: MakeJudge,
-    http: httpx.Client,
+    started: float,
 ) -> int:
-    started = time.perf_counter()
-    try:
-        floors = floors_with(parse_fail_under(options.fail_under))
-        if options.tolerance < 0:
-            raise UsageError("--tolerance must not be negative")
-        datasets = load_datasets(options.datasets)
-        baseline = read_baseline(options.baseline)
-        if baseline is None and options.baseline_given and not options.update_baseline:
-            raise UsageError(f"baseline {options.baseline} not found (use --update-baseline)")
-        judge = make_judge(settings, http) if options.judged else None
-    except (UsageError, DatasetError) as exc:
-        return fail(errors, str(exc))
-
-    try:
-        with rich_reporter(console) as reporter:
-            wiring = build(settings, http, reporter, options.peer)
-            try:
-                records = run(datasets, wiring.subject, wiring.peer, reporter, judge)
-            finally:
-                wiring.close()
-    except CasebotError as exc:
-        return fail(errors, f"{type(exc).__name__}: {exc}")
-
+    """Gate the run, write the reports (and the baseline, when asked) and say the verdict."""
     system = wiring.subject.retrieval.name
-    values = subject_metrics(records, system)
-    peer_values = retrieval_metrics(records, wiring.peer.name) if wiring.peer else {}
-    verdicts = evaluate(values, peer_values, floors, baseline, options.tolerance)
+    peer = wiring.peer.name if wiring.peer else None
+    values = measure(records, system)
+    peer_values = measure(records, peer, peer_only=True) if peer else {}
+    verdicts = evaluate(values, peer_values, inputs.floors, inputs.baseline, options.tolerance)
     if options.update_baseline:
         # Writing a new baseline on purpose: compare for display, never fail on it.
         verdicts = [dataclasses.replace(v, regressed=False) for v in verdicts]
     code = 1 if any(v.failed for v in verdicts) else 0
     duration = time.perf_counter() - started
-    context = {
-        **wiring.context,
-        "datasets": [
-            {"name": d.name, "kind": d.kind, "path": str(d.path), "cases": len(d)} for d in datasets
-        ],
-        "tolerance": options.tolerance,
-        "baseline": str(options.baseline),
-        "judged": options.judged,
-    }
+    notes = _notes(options, inputs.baseline is not None, wiring)
     report = build_report(
         verdicts,
         records,
-        by_tag(records, system, wiring.peer.name if wiring.peer else None),
-        context,
+        by_tag(records, system, peer),
+        _context(options, inputs, wiring),
         code,
         duration,
-        _notes(options, baseline is not None, wiring),
+        notes,
     )
     try:
-        paths = write_reports(report, options.report_dir, render_html(report))
+        paths = write_reports(report, options.report_dir)
         if options.junit is not None:
             write_junit(options.junit, verdicts, duration)
         if options.update_baseline:
             write_baseline(options.baseline, values, peer_values, wiring.context)
     except OSError as exc:
         return fail(errors, f"cannot write the report: {exc}")
-
-    console.print(verdict_table(verdicts, wiring.peer.k if wiring.peer else None))
-    failing = sum(1 for r in records if r.failed)
-    console.print(
-        f"{'PASS' if code == 0 else 'FAIL'}: {len(records)} answers, {failing} failing cases, "
-        f"{duration:.1f} s. Report: {paths[2]}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
-    for v in verdicts:
-        if v.failed:
-            console.print(f"  {v.name}: {v.status}", markup=False, highlight=False)
+    _say(console, verdicts, records, wiring, code, duration, paths[2])
     return code
+
+
+def _context(options: EvalOptions, inputs: _Inputs, wiring: Wiring) -> dict[str, Any]:
+    return {
+        **wiring.context,
+        "datasets": [
+            {"name": d.name, "kind": d.kind, "path": str(d.path), "cases": len(d)}
+            for d in inputs.datasets
+        ],
+        "tolerance": options.tolerance,
+        "baseline": str(options.baseline),
+        "judged": options.judged,
+    }
 
 
 def _notes(options: EvalOptions, had_baseline: bool, wiring: Wiring) -> list[str]:
@@ -195,13 +198,36 @@ def _notes(options: EvalOptions, had_baseline: bool, wiring: Wiring) -> list[str
     return notes
 
 
+def _say(
+    console: Console,
+    verdicts: Sequence[Verdict],
+    records: Sequence[CaseRecord],
+    wiring: Wiring,
+    code: int,
+    duration: float,
+    html: Path,
+) -> None:
+    console.print(verdict_table(verdicts, wiring.peer.k if wiring.peer else None))
+    failing = sum(1 for r in records if r.failed)
+    console.print(
+        f"{'PASS' if code == 0 else 'FAIL'}: {len(records)} answers, {failing} failing cases, "
+        f"{duration:.1f} s. Report: {html}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    for v in verdicts:
+        if v.failed:
+            console.print(f"  {v.name}: {v.status}", markup=False, highlight=False)
+
+
 def _peer_cell(v: Verdict) -> str:
     if v.peer is None:
         return "-"
-    spec = BY_NAME[v.name]
+    fraction = v.metric.fraction
     if v.value is None:
-        return fmt(v.peer, spec.fraction)
-    return f"{fmt(v.peer, spec.fraction)} ({v.value - v.peer:+.3f})"
+        return fmt(v.peer, fraction)
+    return f"{fmt(v.peer, fraction)} ({v.value - v.peer:+.3f})"
 
 
 def verdict_table(verdicts: Sequence[Verdict], peer_k: int | None) -> Table:
@@ -214,14 +240,14 @@ def verdict_table(verdicts: Sequence[Verdict], peer_k: int | None) -> Table:
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for v in verdicts:
-        frac = BY_NAME[v.name].fraction
+        fraction = v.metric.fraction
         style = "red" if v.failed else ("green" if v.status == "pass" else "dim")
         table.add_row(
             v.name,
-            fmt(v.value, frac),
-            fmt(v.baseline, frac),
+            fmt(v.value, fraction),
+            fmt(v.baseline, fraction),
             _peer_cell(v),
-            fmt(v.floor, frac),
+            fmt(v.floor, fraction),
             _SHORT_STATUS.get(v.status, v.status),
             style=style,
         )

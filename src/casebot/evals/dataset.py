@@ -15,15 +15,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-Scope = Literal["in_scope", "out_of_scope", "refused"]
-Level = Literal["none", "sensitive", "urgent"]
+from casebot.answer.models import Role, Scope
+from casebot.errors import DatasetError
+from casebot.safety.models import Level
+
 Kind = Literal["qa", "conversations", "safety"]
-
-
-class DatasetError(Exception):
-    """A dataset file is missing, unreadable or fails validation (a usage error)."""
 
 
 @lru_cache(maxsize=4096)
@@ -124,7 +130,7 @@ class ConversationCase(BaseModel):
 class HistoryTurn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    role: Literal["user", "assistant"]
+    role: Role
     content: str
 
 
@@ -145,10 +151,12 @@ class SafetyCase(BaseModel):
         return [] if value is None else value
 
 
-_CASE_MODELS: dict[Kind, type[BaseModel]] = {
-    "qa": QaCase,
-    "conversations": ConversationCase,
-    "safety": SafetyCase,
+Case = QaCase | ConversationCase | SafetyCase
+
+_CASES: dict[Kind, TypeAdapter[Any]] = {
+    "qa": TypeAdapter(list[QaCase]),
+    "conversations": TypeAdapter(list[ConversationCase]),
+    "safety": TypeAdapter(list[SafetyCase]),
 }
 
 
@@ -157,7 +165,7 @@ class Dataset:
     name: str
     kind: Kind
     path: Path
-    cases: tuple[Any, ...]  # QaCase | ConversationCase | SafetyCase, all of `kind`
+    cases: tuple[Case, ...]  # all of `kind`
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -177,12 +185,10 @@ def detect_kind(case: Any) -> Kind:
 def _problems(exc: ValidationError, cases: Sequence[Any]) -> str:
     lines = []
     for err in exc.errors()[:5]:
-        loc = list(err["loc"])
-        where = ".".join(str(p) for p in loc)
-        if loc and loc[0] == "cases" and len(loc) > 1 and isinstance(loc[1], int):
-            raw = cases[loc[1]]
-            case_id = raw.get("id") if isinstance(raw, dict) else None
-            where = f"case {case_id or loc[1]}: " + ".".join(str(p) for p in loc[2:])
+        number, *field = err["loc"]
+        raw = cases[int(number)]
+        case_id = raw.get("id") if isinstance(raw, dict) else None
+        where = f"case {case_id or number}: " + ".".join(str(p) for p in field)
         lines.append(f"{where}: {err['msg']}")
     return "; ".join(lines)
 
@@ -201,26 +207,16 @@ def load_dataset(path: Path) -> Dataset:
         raise DatasetError(f"dataset {path} needs a non-empty `cases` list")
     cases = raw["cases"]
     kind = detect_kind(cases[0])
-    model = _CASE_MODELS[kind]
-    wrapper = _wrapper(model)
     try:
-        parsed = wrapper.model_validate({"cases": cases})
+        items: tuple[Case, ...] = tuple(_CASES[kind].validate_python(cases))
     except ValidationError as exc:
         raise DatasetError(f"dataset {path} is invalid: {_problems(exc, cases)}") from exc
-    items = tuple(parsed.cases)  # type: ignore[attr-defined]
     seen: set[str] = set()
     for item in items:
         if item.id in seen:
             raise DatasetError(f"dataset {path} has a duplicate case id {item.id!r}")
         seen.add(item.id)
     return Dataset(name=path.stem, kind=kind, path=path, cases=items)
-
-
-def _wrapper(model: type[BaseModel]) -> type[BaseModel]:
-    class Cases(BaseModel):
-        cases: list[model]  # type: ignore[valid-type]
-
-    return Cases
 
 
 def load_datasets(paths: Sequence[Path]) -> list[Dataset]:

@@ -1,4 +1,4 @@
-"""Pass or fail: absolute floors plus no regression against the stored baseline."""
+"""Pass or fail: absolute floors (evals/floors.yaml) plus no regression against the baseline."""
 
 from __future__ import annotations
 
@@ -10,20 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from casebot.evals.aggregate import Value
-from casebot.evals.registry import BY_NAME, DEFAULT_FLOORS, METRICS
+import yaml
+
+from casebot.errors import UsageError
+from casebot.evals.metrics import BY_NAME, METRICS, Metric, Value
 
 BASELINE_SCHEMA = 1
 _EPSILON = 1e-9  # floors like 1.0 must pass on 1.0 computed as a float ratio
 
 
-class UsageError(Exception):
-    """A bad command line or input file: exit code 2 with this one-line message."""
-
-
 @dataclass(frozen=True)
 class Verdict:
-    name: str
+    metric: Metric
     value: float | None
     n: int
     baseline: float | None
@@ -31,6 +29,10 @@ class Verdict:
     floor: float | None
     below_floor: bool
     regressed: bool
+
+    @property
+    def name(self) -> str:
+        return self.metric.name
 
     @property
     def failed(self) -> bool:
@@ -44,9 +46,29 @@ class Verdict:
         reasons = [reason for reason, bad in checks if bad]
         if reasons:
             return "FAIL " + "+".join(reasons)
-        if self.floor is None and not (BY_NAME[self.name].regression and self.baseline is not None):
+        if self.floor is None and not (self.metric.regression and self.baseline is not None):
             return "info"
         return "pass"
+
+
+def _gated(name: str, where: str) -> Metric:
+    metric = BY_NAME.get(name)
+    if metric is None:
+        known = ", ".join(m.name for m in METRICS if m.better is not None)
+        raise UsageError(f"{where}: unknown metric {name!r} (known: {known})")
+    if metric.better is None:
+        raise UsageError(f"{where}: {name} is descriptive and has no better direction")
+    return metric
+
+
+def _number(name: str, raw: str, where: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{where}: {name} needs a number, got {raw.strip()!r}") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{where}: {name} needs a finite number")
+    return value
 
 
 def parse_fail_under(items: Sequence[str]) -> dict[str, float]:
@@ -57,38 +79,34 @@ def parse_fail_under(items: Sequence[str]) -> dict[str, float]:
         name = name.strip()
         if not sep or not name:
             raise UsageError(f"--fail-under expects METRIC=VALUE, got {item!r}")
-        spec = BY_NAME.get(name)
-        if spec is None:
-            known = ", ".join(m.name for m in METRICS if m.better is not None)
-            raise UsageError(f"--fail-under: unknown metric {name!r} (known: {known})")
-        if spec.better is None:
-            raise UsageError(f"--fail-under: {name} is descriptive and has no better direction")
-        try:
-            value = float(raw)
-        except ValueError:
-            raise UsageError(f"--fail-under: {name} needs a number, got {raw.strip()!r}") from None
-        if not math.isfinite(value):
-            raise UsageError(f"--fail-under: {name} needs a finite number")
-        floors[name] = value
+        floors[_gated(name, "--fail-under").name] = _number(name, raw, "--fail-under")
     return floors
 
 
-def floors_with(overrides: Mapping[str, float]) -> dict[str, float]:
-    return {**DEFAULT_FLOORS, **overrides}
+def load_floors(path: Path) -> dict[str, float]:
+    """The floors file: every name a gated metric, every value a number."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"floors {path} are unreadable: {type(exc).__name__}") from exc
+    if not isinstance(raw, dict):
+        raise UsageError(f"floors {path} must map metric names to values")
+    return {
+        _gated(str(k), str(path)).name: _number(str(k), str(v), str(path)) for k, v in raw.items()
+    }
 
 
-def _below(better: str | None, value: float, floor: float) -> bool:
-    if better == "lower":
+def _below(metric: Metric, value: float, floor: float) -> bool:
+    if metric.better == "lower":
         return value > floor + _EPSILON
     return value < floor - _EPSILON
 
 
-def _regressed(name: str, value: float, base: float, tolerance: float) -> bool:
-    spec = BY_NAME[name]
-    if not spec.regression or spec.better is None:
+def _regressed(metric: Metric, value: float, base: float, tolerance: float) -> bool:
+    if not metric.regression or metric.better is None:
         return False
-    allowed = tolerance if spec.fraction else tolerance * abs(base)
-    if spec.better == "lower":
+    allowed = tolerance if metric.fraction else tolerance * abs(base)
+    if metric.better == "lower":
         return value > base + allowed + _EPSILON
     return value < base - allowed - _EPSILON
 
@@ -100,31 +118,28 @@ def evaluate(
     baseline: Mapping[str, float] | None,
     tolerance: float,
 ) -> list[Verdict]:
-    """One verdict per metric this run measured (in registry order)."""
+    """One verdict per metric this run measured (in the order of METRICS)."""
     verdicts = []
-    for spec in METRICS:
-        if spec.name not in values:
+    for metric in METRICS:
+        if metric.name not in values:
             continue
-        measured = values[spec.name]
-        floor = floors.get(spec.name)
-        base = (baseline or {}).get(spec.name)
-        value = measured.value
+        value = values[metric.name].value
+        floor = floors.get(metric.name)
+        base = (baseline or {}).get(metric.name)
         verdicts.append(
             Verdict(
-                name=spec.name,
+                metric=metric,
                 value=value,
-                n=measured.n,
+                n=values[metric.name].n,
                 baseline=base,
-                peer=peer[spec.name].value if spec.name in peer else None,
+                peer=peer[metric.name].value if metric.name in peer else None,
                 floor=floor,
-                below_floor=(
-                    value is not None and floor is not None and _below(spec.better, value, floor)
-                ),
-                regressed=(
-                    value is not None
-                    and base is not None
-                    and _regressed(spec.name, value, base, tolerance)
-                ),
+                below_floor=value is not None
+                and floor is not None
+                and _below(metric, value, floor),
+                regressed=value is not None
+                and base is not None
+                and _regressed(metric, value, base, tolerance),
             )
         )
     return verdicts

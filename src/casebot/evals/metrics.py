@@ -1,149 +1,32 @@
-"""Per-answer scoring: deterministic, pure, and blind to which system produced the answer."""
+"""Every metric the suite reports, each defined once: what it is, which way is better, how
+it is gated, how one case is scored and how cases aggregate. Floors live in evals/floors.yaml.
+
+To add a metric, add a Metric to METRICS (and a floor to floors.yaml if it gates CI); the
+gate, the reports and the baseline pick it up by name.
+"""
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from casebot.answer.models import Citation
-from casebot.evals.dataset import Evidence, Facts
-from casebot.text import numbers_in
+from casebot.evals.runner import CaseRecord
+from casebot.evals.scoring import missing
 
-_MARKER = re.compile(r"\[(\d+)\]")
+K = 5  # casebot's retrieval depth for recall@k and nDCG@k
 
-
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk as the metrics see it, from casebot's index or the peer's."""
-
-    chunk_id: str
-    doc_id: str
-    text: str
-    page: int | None = None
+Better = Literal["higher", "lower"]
+# A case's value for one system (casebot or the peer); None: the case does not count.
+CaseValue = Callable[[CaseRecord, str], float | None]
+Aggregate = Callable[[Sequence[float]], float | None]
 
 
 @dataclass(frozen=True)
-class RetrievalScore:
-    recall: float  # 1.0 when a top-k chunk is relevant (matches any evidence entry), else 0.0
-    entry_recall: float  # share of the evidence entries some top-k chunk matches
-    reciprocal_rank: float
-    ndcg: float
-    retrieved: tuple[str, ...]  # chunk ids, best first
-    missed: tuple[int, ...]  # indices of evidence entries no retrieved chunk matched
-
-
-def strip_markers(text: str) -> str:
-    return _MARKER.sub("", text)
-
-
-def evidence_hits(
-    passage: Passage, evidence: Sequence[Evidence], use_page: bool = True
-) -> frozenset[int]:
-    """Indices of the evidence entries this passage satisfies (empty: not relevant)."""
-    return frozenset(
-        i
-        for i, entry in enumerate(evidence)
-        if entry.matches(passage.doc_id, passage.text, passage.page, use_page)
-    )
-
-
-def count_relevant(
-    corpus: Sequence[Passage], evidence: Sequence[Evidence], use_page: bool = True
-) -> int:
-    return sum(1 for p in corpus if evidence_hits(p, evidence, use_page))
-
-
-def score_retrieval(
-    ranked: Sequence[Passage],
-    evidence: Sequence[Evidence],
-    k: int,
-    relevant_in_corpus: int,
-    use_page: bool = True,
-) -> RetrievalScore:
-    """Recall@k, MRR@k and binary nDCG@k, with relevance decided by the evidence entries.
-
-    A chunk is relevant when it matches any entry (entries are alternatives: the same fact
-    may be stated in the report and in a context document), so recall@k is whether a
-    relevant chunk made the top k. entry_recall is stricter: the share of entries matched.
-    nDCG's ideal ranking puts every relevant chunk of the corpus first, capped at k.
-    """
-    top = list(ranked)[:k]
-    hits = [evidence_hits(p, evidence, use_page) for p in top]
-    found = frozenset().union(*hits) if hits else frozenset()
-    first = next((rank for rank, h in enumerate(hits, start=1) if h), None)
-    reciprocal_rank = 1.0 / first if first else 0.0
-    dcg = sum(1.0 / math.log2(rank + 1) for rank, h in enumerate(hits, start=1) if h)
-    ideal_n = min(k, max(relevant_in_corpus, sum(1 for h in hits if h)))
-    idcg = sum(1.0 / math.log2(rank + 1) for rank in range(1, ideal_n + 1))
-    return RetrievalScore(
-        recall=1.0 if first else 0.0,
-        entry_recall=len(found) / len(evidence) if evidence else 0.0,
-        reciprocal_rank=reciprocal_rank,
-        ndcg=dcg / idcg if idcg else 0.0,
-        retrieved=tuple(p.chunk_id for p in top),
-        missed=tuple(i for i in range(len(evidence)) if i not in found),
-    )
-
-
-def fact_coverage(answer: str, facts: Facts) -> tuple[int, list[list[str]]]:
-    """How many facts the answer states (any alternative matches) and which are missing."""
-    covered = 0
-    missing = []
-    for alternatives in facts:
-        if any(re.search(p, answer, re.IGNORECASE) for p in alternatives):
-            covered += 1
-        else:
-            missing.append(alternatives)
-    return covered, missing
-
-
-def citation_problems(
-    answer: str,
-    citations: Sequence[Citation],
-    chunks: Mapping[str, Passage],
-    doc_pages: Mapping[str, frozenset[int]],
-    grounded: bool,
-) -> list[str]:
-    """Empty when every marker resolves, every quote is verbatim and every page exists."""
-    problems = []
-    numbers = {c.n for c in citations}
-    for n in sorted({int(m) for m in _MARKER.findall(answer)} - numbers):
-        problems.append(f"[{n}] has no citation")
-    if grounded and not citations:
-        problems.append("answer has no citations")
-    for c in citations:
-        chunk = chunks.get(c.chunk_id)
-        if chunk is None:
-            problems.append(f"[{c.n}] cites unknown chunk {c.chunk_id}")
-            continue
-        if chunk.doc_id != c.doc_id:
-            problems.append(f"[{c.n}] names {c.doc_id} but its chunk is in {chunk.doc_id}")
-        if not c.quote.strip() or c.quote not in chunk.text:
-            problems.append(f"[{c.n}] quote is not verbatim in its chunk")
-        if c.page is not None and c.page not in doc_pages.get(c.doc_id, frozenset()):
-            problems.append(f"[{c.n}] page {c.page} is not a page of {c.doc_id}")
-    return problems
-
-
-def unsupported_numbers(answer: str, cited_texts: Sequence[str]) -> list[str]:
-    """Numbers in the answer that no cited chunk contains (markers are not numbers)."""
-    available = {n for text in cited_texts for n in numbers_in(text)}
-    seen: list[str] = []
-    for n in numbers_in(strip_markers(answer)):
-        if n not in available and n not in seen:
-            seen.append(n)
-    return seen
-
-
-def has_numbers(answer: str) -> bool:
-    return bool(numbers_in(strip_markers(answer)))
-
-
-def missing(required: Sequence[str], given: Sequence[str]) -> list[str]:
-    present = set(given)
-    return [item for item in required if item not in present]
+class Value:
+    value: float | None  # None: nothing in this run to measure it on
+    n: int
 
 
 def mean(values: Sequence[float]) -> float | None:
@@ -161,3 +44,188 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     if low == high:
         return ordered[low]
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    better: Better | None  # None: descriptive only, never gated
+    fraction: bool  # on a 0..1 scale: tolerance is absolute, else relative to the baseline
+    regression: bool  # compared with the baseline (latency is not: machines differ)
+    peer: bool  # the vanilla peer has a value too
+    description: str
+    case: CaseValue
+    aggregate: Aggregate = mean
+    judged: bool = False  # measured on --judged runs only, and absent from the others
+
+    def measure(self, records: Sequence[CaseRecord], system: str) -> Value:
+        values = [v for r in records if (v := self.case(r, system)) is not None]
+        return Value(self.aggregate(values), len(values))
+
+
+def _share(counted: bool, passed: bool) -> float | None:
+    """A case that counts scores 1 when it passes, 0 when not: the mean is the share."""
+    return (1.0 if passed else 0.0) if counted else None
+
+
+def _retrieval(field: str) -> CaseValue:
+    def case(r: CaseRecord, system: str) -> float | None:
+        score = r.retrieval.get(system)
+        return None if score is None else float(getattr(score, field))
+
+    return case
+
+
+def _judged(field: str) -> CaseValue:
+    return lambda r, _: None if r.judged is None else r.judged[field]
+
+
+def _p(q: float) -> Aggregate:
+    return lambda values: percentile(values, q)
+
+
+# fmt: off
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "key_fact_coverage", "higher", True, True, False,
+        "mean share of must_include facts stated, over in-scope cases",
+        lambda r, _: r.coverage,
+    ),
+    Metric(
+        f"evidence_recall_at_{K}", "higher", True, True, True,
+        f"share of questions with a relevant chunk (one matching any evidence entry) "
+        f"in the top {K}",
+        _retrieval("recall"),
+    ),
+    Metric(
+        f"evidence_entry_recall_at_{K}", "higher", True, True, True,
+        f"mean share of a question's evidence entries matched by its top-{K} chunks",
+        _retrieval("entry_recall"),
+    ),
+    Metric(
+        "evidence_mrr", "higher", True, True, True,
+        "mean reciprocal rank of the first relevant chunk",
+        _retrieval("reciprocal_rank"),
+    ),
+    Metric(
+        f"evidence_ndcg_at_{K}", "higher", True, True, True,
+        f"binary nDCG@{K}; ideal = all relevant chunks of the corpus first",
+        _retrieval("ndcg"),
+    ),
+    Metric(
+        "citation_validity", "higher", True, True, False,
+        "share of grounded answers whose markers, quotes and pages all check out",
+        lambda r, _: _share(r.citation_checked, not r.citation_problems),
+    ),
+    Metric(
+        "number_faithfulness", "higher", True, True, False,
+        "share of grounded answers with numbers whose every number is in a cited chunk",
+        lambda r, _: _share(r.numbers_checked, not r.unsupported_numbers),
+    ),
+    Metric(
+        "scope_accuracy", "higher", True, True, False,
+        "share of qa cases and turns answered in the expected scope",
+        lambda r, _: _share(r.expected_scope is not None, r.scope == r.expected_scope),
+    ),
+    Metric(
+        "urgent_recall", "higher", True, True, False,
+        "urgent cases judged urgent with every required service",
+        lambda r, _: _share(
+            r.expected_level == "urgent",
+            r.safety_level == "urgent" and not missing(r.required_services, r.services),
+        ),
+    ),
+    Metric(
+        "sensitive_routing", "higher", True, True, False,
+        "sensitive cases with every required service",
+        lambda r, _: _share(
+            r.expected_level == "sensitive", not missing(r.required_services, r.services)
+        ),
+    ),
+    Metric(
+        "false_urgent_rate", "lower", True, True, False,
+        "share of none cases judged urgent",
+        lambda r, _: _share(r.expected_level == "none", r.safety_level == "urgent"),
+    ),
+    Metric(
+        "category_recall", "higher", True, True, False,
+        "safety cases whose required categories were all detected",
+        lambda r, _: _share(
+            bool(r.required_categories), not missing(r.required_categories, r.categories)
+        ),
+    ),
+    Metric(
+        "reading_ease", "higher", False, True, False,
+        "mean Flesch reading ease of grounded answers",
+        lambda r, _: r.reading_ease,
+    ),
+    Metric(
+        "answer_words", None, False, False, False,
+        "mean length of grounded answers in words",
+        lambda r, _: None if r.words is None else float(r.words),
+    ),
+    Metric(
+        "latency_p50_ms", "lower", False, False, False, "median time per answer",
+        lambda r, _: r.latency_ms, _p(50),
+    ),
+    Metric(
+        "latency_p95_ms", "lower", False, False, False, "95th percentile time per answer",
+        lambda r, _: r.latency_ms, _p(95),
+    ),
+    Metric(
+        "judged_faithfulness", "higher", True, True, False,
+        "judge's mean faithfulness of grounded answers to their citations (--judged)",
+        _judged("faithfulness"), judged=True,
+    ),
+    Metric(
+        "judged_relevance", "higher", True, True, False,
+        "judge's mean relevance of grounded answers to the question (--judged)",
+        _judged("relevance"), judged=True,
+    ),
+)
+# fmt: on
+
+BY_NAME: Mapping[str, Metric] = {m.name: m for m in METRICS}
+
+
+def measure(
+    records: Sequence[CaseRecord], system: str, peer_only: bool = False
+) -> dict[str, Value]:
+    """Every metric this run measured for `system` (`peer_only`: those the peer has too)."""
+    values = {}
+    for metric in METRICS:
+        if peer_only and not metric.peer:
+            continue
+        value = metric.measure(records, system)
+        if not (metric.judged and value.n == 0):
+            values[metric.name] = value
+    return values
+
+
+@dataclass(frozen=True)
+class TagRow:
+    tag: str
+    cases: int
+    failing: int
+    coverage: float | None
+    recall: float | None
+    peer_recall: float | None
+
+
+def by_tag(records: Sequence[CaseRecord], system: str, peer: str | None) -> list[TagRow]:
+    groups: dict[str, list[CaseRecord]] = {}
+    for record in records:
+        for tag in record.tags or ["(untagged)"]:
+            groups.setdefault(tag, []).append(record)
+    coverage, recall = BY_NAME["key_fact_coverage"], BY_NAME[f"evidence_recall_at_{K}"]
+    return [
+        TagRow(
+            tag=tag,
+            cases=len(group),
+            failing=sum(1 for r in group if r.failed),
+            coverage=coverage.measure(group, system).value,
+            recall=recall.measure(group, system).value,
+            peer_recall=recall.measure(group, peer).value if peer else None,
+        )
+        for tag, group in sorted(groups.items())
+    ]

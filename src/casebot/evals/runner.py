@@ -1,17 +1,18 @@
 """Run datasets through a subject (casebot) and an optional peer; one record per answer.
 
 Everything the run touches is passed in: the answerer, each system's retriever and corpus,
-the judge and the clock. Tests hand in degraded retrievers to prove the gate notices.
+the judge and the clock. Tests hand in degraded retrievers to prove the gate notices. The
+runner records what happened and asks scoring.py what is wrong with it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from casebot.answer.models import Answer
+from casebot.answer.models import Answer, strip_markers
 from casebot.errors import GeneratorError
 from casebot.evals.dataset import (
     ConversationCase,
@@ -22,23 +23,72 @@ from casebot.evals.dataset import (
     SafetyCase,
 )
 from casebot.evals.judge import Judge
-from casebot.evals.metrics import (
+from casebot.evals.scoring import (
     Passage,
-    citation_problems,
+    RetrievalScore,
+    check_citations,
     count_relevant,
+    describe,
     fact_coverage,
-    has_numbers,
     missing,
+    safety_problems,
     score_retrieval,
-    strip_markers,
-    unsupported_numbers,
 )
-from casebot.evals.readability import flesch_reading_ease, word_list
-from casebot.evals.records import CaseRecord
 from casebot.progress import Reporter, SilentReporter
 
 History = Sequence[tuple[str, str]]
 Answerer = Callable[[str, History], Answer]
+
+
+@dataclass
+class CaseRecord:
+    """What one scored answer leaves behind: metrics and reports read these."""
+
+    dataset: str
+    kind: str  # qa | conversations | safety
+    case_id: str  # a conversation turn is "<case id>#<turn number>"
+    question: str
+    history: list[tuple[str, str]]
+    tags: list[str]
+    answer: str
+    scope: str
+    grounded: bool
+    citations: list[dict[str, Any]]
+    safety_level: str
+    categories: list[str]
+    services: list[str]  # signpost ids the answer carried
+    latency_ms: float
+    expected_scope: str | None = None  # None: a safety case, scored on safety only
+    expected_level: str | None = None
+    required_services: list[str] = field(default_factory=list)
+    required_categories: list[str] = field(default_factory=list)
+    facts_total: int = 0
+    facts_covered: int = 0
+    retrieval: dict[str, RetrievalScore] = field(default_factory=dict)  # by system name
+    citation_checked: bool = False
+    citation_problems: list[str] = field(default_factory=list)
+    numbers_checked: bool = False
+    unsupported_numbers: list[str] = field(default_factory=list)
+    reading_ease: float | None = None
+    words: int | None = None
+    judged: dict[str, float] | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float | None:
+        if self.expected_scope != "in_scope" or not self.facts_total:
+            return None
+        return self.facts_covered / self.facts_total
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["history"] = [list(turn) for turn in self.history]
+        data["coverage"] = self.coverage
+        return data
 
 
 @dataclass(frozen=True)
@@ -61,7 +111,7 @@ class Subject:
 
 
 @dataclass
-class _Context:
+class _Run:
     subject: Subject
     peer: Retrieval | None
     judge: Judge | None
@@ -70,11 +120,22 @@ class _Context:
     doc_pages: dict[str, frozenset[int]] = field(default_factory=dict)
     relevant: dict[tuple[str, tuple[Evidence, ...]], int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        pages: dict[str, set[int]] = {}
+        for passage in self.subject.retrieval.corpus:
+            self.chunks[passage.chunk_id] = passage
+            if passage.page is not None:
+                pages.setdefault(passage.doc_id, set()).add(passage.page)
+        self.doc_pages = {doc: frozenset(p) for doc, p in pages.items()}
+
     def relevant_count(self, system: Retrieval, evidence: tuple[Evidence, ...]) -> int:
         key = (system.name, evidence)
         if key not in self.relevant:
             self.relevant[key] = count_relevant(system.corpus, evidence, system.use_page)
         return self.relevant[key]
+
+    def systems(self) -> list[Retrieval]:
+        return [self.subject.retrieval] + ([self.peer] if self.peer else [])
 
 
 def run(
@@ -86,14 +147,7 @@ def run(
     clock: Callable[[], float] = time.perf_counter,
 ) -> list[CaseRecord]:
     reporter = reporter or SilentReporter()
-    ctx = _Context(subject, peer, judge, clock)
-    pages: dict[str, set[int]] = {}
-    for passage in subject.retrieval.corpus:
-        ctx.chunks[passage.chunk_id] = passage
-        if passage.page is not None:
-            pages.setdefault(passage.doc_id, set()).add(passage.page)
-    ctx.doc_pages = {doc: frozenset(p) for doc, p in pages.items()}
-
+    ctx = _Run(subject, peer, judge, clock)
     records: list[CaseRecord] = []
     for dataset in datasets:
         advance = reporter.stage(f"eval {dataset.name}", len(dataset))
@@ -102,42 +156,41 @@ def run(
                 records.append(_qa(ctx, dataset.name, case))
             elif isinstance(case, ConversationCase):
                 records.extend(_conversation(ctx, dataset.name, case))
-            elif isinstance(case, SafetyCase):
+            else:
                 records.append(_safety(ctx, dataset.name, case))
             advance(1)
     return records
 
 
-def _qa(ctx: _Context, dataset: str, case: QaCase) -> CaseRecord:
+def _qa(ctx: _Run, dataset: str, case: QaCase) -> CaseRecord:
     answer, latency = _timed(ctx, case.question, [])
     record = _record(ctx, dataset, "qa", case.id, case.question, [], case.tags, answer, latency)
-    _score_expectations(ctx, record, case, case.question, [])
-    return record
+    return _expected(ctx, record, case, [])
 
 
-def _conversation(ctx: _Context, dataset: str, case: ConversationCase) -> list[CaseRecord]:
+def _conversation(ctx: _Run, dataset: str, case: ConversationCase) -> list[CaseRecord]:
     history: list[tuple[str, str]] = []
     records = []
     for number, turn in enumerate(case.turns, start=1):
         answer, latency = _timed(ctx, turn.user, history)
+        case_id = f"{case.id}#{number}"
         record = _record(
             ctx,
             dataset,
             "conversations",
-            f"{case.id}#{number}",
+            case_id,
             turn.user,
             list(history),
             case.tags,
             answer,
             latency,
         )
-        _score_expectations(ctx, record, turn, turn.user, history)
-        records.append(record)
+        records.append(_expected(ctx, record, turn, history))
         history += [("user", turn.user), ("assistant", answer.text)]
     return records
 
 
-def _safety(ctx: _Context, dataset: str, case: SafetyCase) -> CaseRecord:
+def _safety(ctx: _Run, dataset: str, case: SafetyCase) -> CaseRecord:
     history: list[tuple[str, str]] = [(turn.role, turn.content) for turn in case.history]
     answer, latency = _timed(ctx, case.message, history)
     record = _record(
@@ -146,21 +199,23 @@ def _safety(ctx: _Context, dataset: str, case: SafetyCase) -> CaseRecord:
     record.expected_level = case.level
     record.required_services = list(case.services)
     record.required_categories = list(case.categories)
-    _score_safety(record)
+    record.problems += safety_problems(
+        case.level, record.safety_level, case.services, record.services
+    )
     lacking = missing(case.categories, record.categories)
     if lacking:
         record.problems.append(f"missing categories: {', '.join(lacking)}")
     return record
 
 
-def _timed(ctx: _Context, message: str, history: History) -> tuple[Answer, float]:
+def _timed(ctx: _Run, message: str, history: History) -> tuple[Answer, float]:
     started = ctx.clock()
     answer = ctx.subject.answer(message, list(history))
     return answer, (ctx.clock() - started) * 1000.0
 
 
 def _record(
-    ctx: _Context,
+    ctx: _Run,
     dataset: str,
     kind: str,
     case_id: str,
@@ -170,7 +225,9 @@ def _record(
     answer: Answer,
     latency_ms: float,
 ) -> CaseRecord:
-    record = CaseRecord(
+    """What the answer was, with its citations checked."""
+    check = check_citations(answer, ctx.chunks, ctx.doc_pages)
+    return CaseRecord(
         dataset=dataset,
         kind=kind,
         case_id=case_id,
@@ -180,64 +237,23 @@ def _record(
         answer=answer.text,
         scope=answer.scope,
         grounded=answer.grounded,
-        citations=[_citation(c) for c in answer.citations],
+        citations=[asdict(c) for c in answer.citations],
         safety_level=answer.safety.level,
         categories=list(answer.safety.categories),
         services=[s.id for s in answer.safety.signposts],
         latency_ms=latency_ms,
+        citation_checked=check.checked,
+        citation_problems=list(check.problems),
+        numbers_checked=check.numbers_checked,
+        unsupported_numbers=list(check.unsupported),
+        reading_ease=check.reading_ease,
+        words=check.words,
+        problems=check.all_problems,
     )
-    _score_citations(ctx, record, answer)
-    return record
 
 
-def _citation(citation: Any) -> dict[str, Any]:
-    return {
-        "n": citation.n,
-        "chunk_id": citation.chunk_id,
-        "doc_id": citation.doc_id,
-        "title": citation.title,
-        "section": citation.section,
-        "page": citation.page,
-        "url": citation.url,
-        "quote": citation.quote,
-    }
-
-
-def _score_citations(ctx: _Context, record: CaseRecord, answer: Answer) -> None:
-    """Citation and number checks on every answer that claims grounding or carries markers."""
-    has_marker = strip_markers(answer.text) != answer.text
-    if not (answer.scope == "in_scope" or answer.citations or has_marker):
-        return
-    record.citation_checked = True
-    record.citation_problems = citation_problems(
-        answer.text, answer.citations, ctx.chunks, ctx.doc_pages, answer.scope == "in_scope"
-    )
-    record.problems += record.citation_problems
-    if has_numbers(answer.text):
-        record.numbers_checked = True
-        cited = [ctx.chunks[c.chunk_id].text for c in answer.citations if c.chunk_id in ctx.chunks]
-        record.unsupported_numbers = unsupported_numbers(answer.text, cited)
-        record.problems += [
-            f"number {n} is not in a cited chunk" for n in record.unsupported_numbers
-        ]
-    if answer.scope == "in_scope":
-        plain = strip_markers(answer.text)
-        record.reading_ease = flesch_reading_ease(plain)
-        record.words = len(word_list(plain))
-
-
-def _describe(entry: Evidence) -> str:
-    parts = [entry.doc_id or "any document"]
-    if entry.regex:
-        parts.append(f"/{entry.regex}/")
-    if entry.page is not None:
-        parts.append(f"p.{entry.page}")
-    return " ".join(parts)
-
-
-def _score_expectations(
-    ctx: _Context, record: CaseRecord, expect: Expectations, message: str, history: History
-) -> None:
+def _expected(ctx: _Run, record: CaseRecord, expect: Expectations, history: History) -> CaseRecord:
+    """The record scored against a qa case's or a turn's expectations."""
     record.expected_scope = expect.scope
     record.expected_level = expect.safety_level
     record.required_services = list(expect.services)
@@ -245,48 +261,46 @@ def _score_expectations(
         record.problems.append(f"scope: expected {expect.scope}, got {record.scope}")
     if expect.scope == "in_scope" and expect.must_include:
         covered, lacking = fact_coverage(record.answer, expect.must_include)
-        record.facts_total = len(expect.must_include)
-        record.facts_covered = covered
+        record.facts_total, record.facts_covered = len(expect.must_include), covered
         record.problems += [f"missing fact: {' | '.join(alts)}" for alts in lacking]
     if expect.evidence:
-        evidence = tuple(expect.evidence)
-        systems = [ctx.subject.retrieval] + ([ctx.peer] if ctx.peer else [])
-        for system in systems:
-            ranked = system.retrieve(message, history)
-            record.retrieval[system.name] = score_retrieval(
-                ranked, evidence, system.k, ctx.relevant_count(system, evidence), system.use_page
-            )
-        own = record.retrieval[ctx.subject.retrieval.name]
-        if not own.recall:
-            wanted = "; ".join(_describe(e) for e in evidence)
-            k = ctx.subject.retrieval.k
-            record.problems.append(f"no relevant chunk in the top {k}: {wanted}")
-        for entry in evidence:
-            if not ctx.relevant_count(ctx.subject.retrieval, (entry,)):
-                record.problems.append(f"dataset: no chunk in the index matches {_describe(entry)}")
-    _score_safety(record)
+        record.problems += _retrieved(ctx, record, tuple(expect.evidence), history)
+    record.problems += safety_problems(
+        expect.safety_level, record.safety_level, expect.services, record.services
+    )
     if ctx.judge is not None and expect.scope == "in_scope" and record.scope == "in_scope":
-        _judge(ctx, ctx.judge, record, message)
+        record.problems += _judged(ctx, ctx.judge, record)
+    return record
 
 
-def _score_safety(record: CaseRecord) -> None:
-    expected = record.expected_level
-    if expected == "urgent" and record.safety_level != "urgent":
-        record.problems.append(f"safety: expected urgent, got {record.safety_level}")
-    if expected == "none" and record.safety_level == "urgent":
-        record.problems.append("safety: judged urgent, expected none")
-    lacking = missing(record.required_services, record.services)
-    if lacking:
-        record.problems.append(f"missing services: {', '.join(lacking)}")
+def _retrieved(
+    ctx: _Run, record: CaseRecord, evidence: tuple[Evidence, ...], history: History
+) -> list[str]:
+    """Each system's retrieval scored against the evidence; the subject's misses named."""
+    for system in ctx.systems():
+        ranked = system.retrieve(record.question, history)
+        relevant = ctx.relevant_count(system, evidence)
+        record.retrieval[system.name] = score_retrieval(
+            ranked, evidence, system.k, relevant, system.use_page
+        )
+    problems = []
+    subject = ctx.subject.retrieval
+    if not record.retrieval[subject.name].recall:
+        wanted = "; ".join(describe(e) for e in evidence)
+        problems.append(f"no relevant chunk in the top {subject.k}: {wanted}")
+    for entry in evidence:
+        if not ctx.relevant_count(subject, (entry,)):
+            problems.append(f"dataset: no chunk in the index matches {describe(entry)}")
+    return problems
 
 
-def _judge(ctx: _Context, judge: Judge, record: CaseRecord, message: str) -> None:
+def _judged(ctx: _Run, judge: Judge, record: CaseRecord) -> list[str]:
     contexts = [
         ctx.chunks[c["chunk_id"]].text for c in record.citations if c["chunk_id"] in ctx.chunks
     ]
     try:
-        verdict = judge.judge(message, strip_markers(record.answer), contexts)
+        verdict = judge.judge(record.question, strip_markers(record.answer), contexts)
     except GeneratorError as exc:
-        record.problems.append(f"judge failed: {exc}")
-        return
+        return [f"judge failed: {exc}"]
     record.judged = {"faithfulness": verdict.faithfulness, "relevance": verdict.relevance}
+    return []
