@@ -33,6 +33,7 @@ run: install
 test: install
 	$(PY) -m pytest -q
 
+# ruff (with the complexity cap) over everything we ship or run; mypy strict on src/.
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy

@@ -30,25 +30,33 @@ def choose_signposts(
         if "deaf" in cues:
             ids += ["relay-uk-18000", "emergency-sms"]
     for category in pressing_first(categories):
-        services = [
-            s for s in catalog.for_category(category) if "immediate_danger" not in s.categories
-        ]
-        services.sort(
-            key=lambda s: (
-                *_fit(s.id, s.always_open, level, cues, categories),
-                s.categories[0] != category,
-            )
-        )
-        ids += [s.id for s in services[:PER_CATEGORY]]
+        ids += _for_category(catalog, category, level, cues, categories)
     if level == "urgent":
         ids += ["silent-solution-55", "relay-uk-18000"]
     if level == "none":
-        norm = normalise(message)
-        for pattern, topic_ids in rules.TOPIC_SIGNPOSTS:
-            if pattern.search(norm):
-                ids += list(topic_ids)
+        ids += _on_topic(message)
     unique = [i for i in dict.fromkeys(ids) if i in catalog.by_id]
     return tuple(catalog.by_id[i].signpost() for i in unique[:MAX_SIGNPOSTS])
+
+
+def _for_category(
+    catalog: Catalog, category: str, level: Level, cues: frozenset[str], categories: Sequence[str]
+) -> list[str]:
+    """The best few services for one category (999 and its kin are placed separately)."""
+    services = [s for s in catalog.for_category(category) if "immediate_danger" not in s.categories]
+    services.sort(
+        key=lambda s: (
+            *_fit(s.id, s.always_open, level, cues, categories),
+            s.categories[0] != category,
+        )
+    )
+    return [s.id for s in services[:PER_CATEGORY]]
+
+
+def _on_topic(message: str) -> list[str]:
+    """Services a factual question's topic calls for, with nobody at risk."""
+    norm = normalise(message)
+    return [i for pattern, ids in rules.TOPIC_SIGNPOSTS if pattern.search(norm) for i in ids]
 
 
 def _fit(
