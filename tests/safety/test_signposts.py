@@ -5,20 +5,7 @@ from __future__ import annotations
 import pytest
 
 from casebot.safety.assess import RuleAssessor
-from casebot.safety.catalog import load_catalog
-from casebot.safety.models import SafetyAssessment
-from casebot.safety.responses import load_safety_texts
-from tests.conftest import REPO
-
-
-@pytest.fixture(scope="module")
-def assessor() -> RuleAssessor:
-    catalog = load_catalog(REPO / "knowledge/support/services.yaml")
-    return RuleAssessor(catalog, load_safety_texts(REPO / "prompts/safety.yaml", catalog))
-
-
-def ids(assessment: SafetyAssessment) -> list[str]:
-    return [s.id for s in assessment.signposts]
+from tests.safety.conftest import ids
 
 
 def test_a_man_abused_by_his_partner_is_shown_the_mens_advice_line_first(

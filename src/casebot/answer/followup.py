@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from casebot.answer.models import strip_markers
 from casebot.text import content_words, split_sentences
 
 _FOLLOW_UP = re.compile(
@@ -17,7 +18,6 @@ _FOLLOW_UP = re.compile(
 MAX_SHORT = 6
 OWN_TOPIC = 3  # content words that give a follow-up a topic of its own
 ANSWER_WORDS = 25
-_MARKERS = re.compile(r"\[\d+\]")
 
 
 def _lead(reply: str) -> str:
@@ -25,7 +25,7 @@ def _lead(reply: str) -> str:
     sentences = split_sentences(reply)
     if not sentences:
         return ""
-    plain = re.sub(r"\s+([.!?])", r"\1", _MARKERS.sub("", sentences[0]))
+    plain = re.sub(r"\s+([.!?])", r"\1", strip_markers(sentences[0]))
     return " ".join(plain.split()[:ANSWER_WORDS])
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -34,7 +34,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _SERVES_MARKER = re.compile(r"^<!--\s*serves:\s*([\w\s,]+?)\s*-->$", re.IGNORECASE)
 
 
-FRONT_MATTER_KINDS = ("report", "context", "support")
+FRONT_MATTER_KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 class FrontMatter(BaseModel):
@@ -46,7 +46,7 @@ class FrontMatter(BaseModel):
     source: str = Field(min_length=3)
     url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     published: dt.date
-    kind: Literal["report", "context", "support"]
+    kind: Kind
     sources: list[str] = Field(default_factory=list)
     # Support guidance names the safety categories it answers, so a disclosure can lift it.
     serves: list[str] = Field(default_factory=list)

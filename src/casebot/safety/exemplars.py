@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import yaml
@@ -18,20 +18,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from casebot.embeddings import Embedder
 from casebot.errors import PromptError
-from casebot.safety.models import CATEGORIES
+from casebot.safety.models import CATEGORIES, Level
 
 
 class Exemplar(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=3)
-    level: Literal["none", "sensitive", "urgent"]
+    level: Level
     category: str | None = None
 
 
 @dataclass(frozen=True)
 class ExemplarVote:
-    level: Literal["none", "sensitive", "urgent"]
+    level: Level
     category: str | None
     similarity: float
     margin: float
