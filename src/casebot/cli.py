@@ -29,6 +29,7 @@ err = Console(stderr=True)
 
 
 def _say(command: str, message: str) -> None:
+    """A problem in one line on stderr: the CLI's one way to report an error."""
     err.print(f"casebot {command}: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
@@ -41,8 +42,8 @@ def _settings(command: str) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _fail(exc: CasebotError) -> typer.Exit:
-    err.print(f"[red]{exc.code}:[/red] {escape(str(exc))}")
+def _fail(command: str, exc: CasebotError) -> typer.Exit:
+    _say(command, f"{exc.code}: {exc}")
     return typer.Exit(2)
 
 
@@ -88,7 +89,7 @@ def ingest(
     try:
         run_ingest(settings, force)
     except CasebotError as exc:
-        raise _fail(exc) from exc
+        raise _fail("ingest", exc) from exc
 
 
 @app.command()
@@ -108,7 +109,7 @@ def ask(
     try:
         request = chat_request(question, mode)  # the API's own checks, before anything is built
     except InvalidInput as exc:
-        raise _fail(exc) from None
+        raise _fail("ask", exc) from None
     settings = _settings("ask")
     try:
         if IndexLayout(settings.index_root).current_version() is None:
@@ -118,7 +119,7 @@ def ask(
             deps = build_collaborators(settings, http)
             result = answer(request.message, [], deps, request.mode)
     except CasebotError as exc:
-        raise _fail(exc) from exc
+        raise _fail("ask", exc) from exc
     response = chat_response(result)
     if as_json:
         sys.stdout.write(response.model_dump_json(indent=2) + "\n")
