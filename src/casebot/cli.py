@@ -13,7 +13,7 @@ from rich.table import Table
 
 from casebot.config import Settings
 from casebot.errors import CasebotError, InvalidInput
-from casebot.evals import DEFAULT_BASELINE, DEFAULT_REPORT_DIR
+from casebot.evals import DEFAULT_BASELINE, DEFAULT_REPORT_DIR, DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:
     from casebot.api.schemas import ChatResponse
@@ -186,7 +186,7 @@ def eval_(
     ] = None,
     tolerance: Annotated[
         float, typer.Option(help="Allowed drop below the baseline before a run fails.")
-    ] = 0.02,
+    ] = DEFAULT_TOLERANCE,
     report_dir: Annotated[
         Path, typer.Option(help="Where report.json, .md and .html go.")
     ] = DEFAULT_REPORT_DIR,

@@ -14,3 +14,4 @@ DEFAULT_DATASETS = tuple(
 DEFAULT_BASELINE = EVALS_DIR / "baseline.json"
 FLOORS = EVALS_DIR / "floors.yaml"
 DEFAULT_REPORT_DIR = EVALS_DIR / "reports"
+DEFAULT_TOLERANCE = 0.02  # how far below the baseline a 0..1 metric may fall

@@ -21,7 +21,13 @@ from rich.table import Table
 
 from casebot.config import Settings
 from casebot.errors import CasebotError, UsageError
-from casebot.evals import DEFAULT_BASELINE, DEFAULT_DATASETS, DEFAULT_REPORT_DIR, FLOORS
+from casebot.evals import (
+    DEFAULT_BASELINE,
+    DEFAULT_DATASETS,
+    DEFAULT_REPORT_DIR,
+    DEFAULT_TOLERANCE,
+    FLOORS,
+)
 from casebot.evals.dataset import Dataset, load_datasets
 from casebot.evals.gate import (
     Verdict,
@@ -56,7 +62,7 @@ class EvalOptions:
     baseline_given: bool = False  # an explicit --baseline must exist (unless being written)
     update_baseline: bool = False
     fail_under: Sequence[str] = ()
-    tolerance: float = 0.02
+    tolerance: float = DEFAULT_TOLERANCE
     report_dir: Path = DEFAULT_REPORT_DIR
     junit: Path | None = None
     peer: bool = True
