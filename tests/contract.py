@@ -6,7 +6,7 @@ from typing import Any
 
 CHAT_KEYS = {"answer_id", "answer", "citations", "safety", "scope", "grounded", "mode"}
 CITATION_KEYS = {"n", "chunk_id", "doc_id", "title", "section", "page", "url", "quote"}
-SAFETY_KEYS = {"level", "categories", "message", "signposts"}
+SAFETY_KEYS = {"level", "categories", "message", "signposts", "check_in"}
 SIGNPOST_KEYS = {"id", "name", "phone", "text", "url", "hours", "description"}
 SEARCH_HIT_KEYS = {"chunk_id", "doc_id", "title", "section", "page", "url", "text", "score"}
 
@@ -41,6 +41,7 @@ def assert_chat_contract(body: dict[str, Any]) -> None:
     assert isinstance(safety["categories"], list)
     assert all(isinstance(c, str) for c in safety["categories"])
     assert optional(safety["message"], str)
+    assert isinstance(safety["check_in"], bool)
     assert isinstance(safety["signposts"], list)
     for signpost in safety["signposts"]:
         assert set(signpost) == SIGNPOST_KEYS

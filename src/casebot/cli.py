@@ -24,6 +24,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+safety_app = typer.Typer(help="The safety classifier: retrain it from the labelled data.")
+app.add_typer(safety_app, name="safety")
 console = Console()
 err = Console(stderr=True)
 
@@ -99,7 +101,7 @@ def ask(
     mode: Annotated[str, typer.Option(help="auto, extractive or llm.")] = "auto",
 ) -> None:
     """Ask one question and print the answer, its sources and any signposts."""
-    from casebot.answer.pipeline import answer
+    from casebot.answer.pipeline import AnswerFailed, answer
     from casebot.api.convert import chat_response
     from casebot.api.schemas import chat_request
     from casebot.index.layout import IndexLayout
@@ -120,6 +122,14 @@ def ask(
             result = answer(request.message, [], deps, request.mode)
     except CasebotError as exc:
         raise _fail("ask", exc) from exc
+    except AnswerFailed as exc:
+        # The answer failed after the safety assessment: the person still sees its help.
+        if exc.safety.message:
+            console.print(exc.safety.message, markup=False)
+        for s in exc.safety.signposts:
+            console.print(f"  {s.name}: {s.phone or s.text or s.url}", markup=False)
+        _say("ask", "internal_error: the answer failed")
+        raise typer.Exit(2) from None
     response = chat_response(result)
     if as_json:
         sys.stdout.write(response.model_dump_json(indent=2) + "\n")
@@ -218,6 +228,49 @@ def eval_(
         judged=judged,
     )
     raise typer.Exit(run_eval(options, _settings("eval")))
+
+
+@safety_app.command("train")
+def safety_train(
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the model. Default: the shipped one.")
+    ] = None,
+) -> None:
+    """Retrain the safety classifier on the train split (fixed seed), choose its thresholds
+    on dev, and write it as numpy and JSON files (the sealed test split is never read)."""
+    from casebot.embeddings import build_embedder
+    from casebot.evals import DATASETS_DIR
+    from casebot.evals.dataset import ordinary_questions
+    from casebot.openai_compat import http_client
+    from casebot.progress import rich_reporter
+    from casebot.runtime import CATALOG_PATH, load_safety_rules
+    from casebot.safety.assess import Assessor
+    from casebot.safety.catalog import load_catalog
+    from casebot.safety.data import calm_questions
+    from casebot.safety.responses import load_safety_texts
+    from casebot.safety.scoring import save_model
+    from casebot.safety.training import train
+
+    settings = _settings("safety train")
+    target = out or settings.safety_model_dir
+    try:
+        catalog = load_catalog(settings.knowledge_dir / CATALOG_PATH)
+        texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
+        rules = load_safety_rules(settings)
+        with http_client() as http, rich_reporter(console) as reporter:
+            model = train(
+                DATASETS_DIR / "safety",
+                rules,
+                build_embedder(settings, http),
+                ordinary_questions(DATASETS_DIR, "dev"),
+                lambda m: Assessor(catalog, texts, rules, m),
+                reporter,
+                calm_questions(sorted((DATASETS_DIR / "qtypes" / "train").glob("*.yaml"))),
+            )
+        save_model(model, target)
+    except CasebotError as exc:
+        raise _fail("safety train", exc) from exc
+    console.print(f"safety model written to {target}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
 
     knowledge_dir: Path = _REPO_ROOT / "knowledge"
     prompts_dir: Path = _REPO_ROOT / "prompts"
+    safety_model_dir: Path = _REPO_ROOT / "models" / "safety"
     data_dir: Path = Path(".casebot")
 
     chroma_mode: ChromaMode = "embedded"

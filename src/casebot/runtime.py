@@ -21,14 +21,34 @@ from casebot.offline import enforce_offline
 from casebot.openai_compat import Endpoint
 from casebot.retrieval.gate import GateParams
 from casebot.retrieval.hybrid import SearchParams
-from casebot.safety.assess import RuleAssessor
-from casebot.safety.catalog import load_catalog
-from casebot.safety.exemplars import ExemplarIndex
-from casebot.safety.responses import load_safety_texts
+from casebot.safety.assess import Assessor
+from casebot.safety.catalog import Catalog, load_catalog
+from casebot.safety.normalise import load_lexicon
+from casebot.safety.responses import SafetyTexts, load_safety_texts
+from casebot.safety.scanning import Rules, load_rules
+from casebot.safety.scoring import load_model
 
 log = logging.getLogger("casebot.runtime")
 
 CATALOG_PATH = "support/services.yaml"
+RULES_FILE = "safety_rules.yaml"
+LEXICON_FILE = "safety_lexicon.yaml"
+
+
+def load_safety_rules(settings: Settings) -> Rules:
+    lexicon = load_lexicon(settings.prompts_dir / LEXICON_FILE)
+    return load_rules(settings.prompts_dir / RULES_FILE, lexicon)
+
+
+def build_assessor(
+    settings: Settings, catalog: Catalog, texts: SafetyTexts, embedder: str | None
+) -> Assessor:
+    """Rules, the committed classifier, routing over the catalog. The classifier reads the
+    shared embedding only when the embedder is the one it was trained with."""
+    model = load_model(settings.safety_model_dir)
+    return Assessor(
+        catalog, texts, load_safety_rules(settings), model, embeddings=embedder == model.embedder
+    )
 
 
 def pipeline_params(settings: Settings) -> PipelineParams:
@@ -88,13 +108,14 @@ def open_index(settings: Settings) -> LoadedIndex:
     return load_index(settings.index_root, store_params(settings))
 
 
-def try_open_index(settings: Settings) -> LoadedIndex | None:
-    """The current index, or None (answers then carry signposts and say search is down)."""
+def try_open_index(settings: Settings) -> LoadedIndex | IndexNotReady:
+    """The current index, or why there is none (answers then carry signposts and say
+    search is down; /readyz gives the reason)."""
     try:
         return open_index(settings)
     except (IndexNotReady, RetrievalUnavailable) as exc:
-        log.warning("index not loaded: %s", exc)
-        return None
+        log.warning("index not loaded: %s", type(exc).__name__)
+        return exc if isinstance(exc, IndexNotReady) else IndexNotReady(str(exc))
 
 
 def build_collaborators(
@@ -102,7 +123,7 @@ def build_collaborators(
     http: httpx.Client,
     *,
     embedder: Embedder | None = None,
-    index_loader: Callable[[Settings], LoadedIndex | None] = try_open_index,
+    index_loader: Callable[[Settings], LoadedIndex | IndexNotReady | None] = try_open_index,
     generator: Generator | None = None,
 ) -> Collaborators:
     """Everything an answer needs. Safety data that fails validation stops start-up."""
@@ -110,19 +131,22 @@ def build_collaborators(
     catalog = load_catalog(settings.knowledge_dir / CATALOG_PATH)
     texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
     embedder = embedder or build_embedder(settings, http)
-    try:
-        exemplars: ExemplarIndex | None = ExemplarIndex.build(
-            settings.prompts_dir / "safety_exemplars.yaml", embedder
-        )
-    except RetrievalUnavailable as exc:
-        log.warning("safety exemplars unavailable, rules only: %s", exc)
-        exemplars = None
+    index, problem = _index_or_problem(index_loader(settings))
     return Collaborators(
         params=pipeline_params(settings),
-        assessor=RuleAssessor(catalog, texts, exemplars),
+        assessor=build_assessor(settings, catalog, texts, embedder.name),
         texts=texts,
         catalog=catalog,
         embedder=embedder,
-        index=index_loader(settings),
+        index=index,
+        index_problem=problem,
         generator=generator or build_generator(settings, http),
     )
+
+
+def _index_or_problem(
+    loaded: LoadedIndex | IndexNotReady | None,
+) -> tuple[LoadedIndex | None, str | None]:
+    if isinstance(loaded, LoadedIndex):
+        return loaded, None
+    return None, str(loaded) if loaded is not None else "no index has been built yet"

@@ -26,7 +26,7 @@ from tests.providers import LLM_BASE_URL, LLM_URL, chat_completion
 URGENT = "i'm going to kill myself tonight"
 FREEZERS = "what did the review say about freezers"
 # Sensitive (a disclosure) and answerable from the tiny corpus: signposts and citations both.
-DISCLOSURE = "I was raped, what did the review say about rape kits in freezers"
+DISCLOSURE = "I was raped last year and the police lost my rape kit, what did the review say about the freezers?"
 FREEZER_DOC = "casey-review/05-public-protection"
 _SOURCE_BLOCK = re.compile(
     r"^\[(\d+)\] \(\w+\) [^\n]*\n(.*?)(?=\n\n\[\d+\] \(|\n\nQuestion:)", re.M | re.S
@@ -116,15 +116,18 @@ def test_failing_vector_store_still_answers_from_bm25(deps: Collaborators) -> No
     assert result.citations[0].doc_id == FREEZER_DOC
 
 
-def test_urgent_message_gets_999_first_even_when_the_model_times_out(
+def test_a_hanging_model_never_delays_an_urgent_reply_because_it_is_not_asked(
     llm_deps: Collaborators,
 ) -> None:
-    with respx.mock() as mock:
+    with respx.mock(assert_all_called=False) as mock:
         route = mock.post(LLM_URL).mock(side_effect=httpx.ReadTimeout("timed out"))
-        result = answer(f"{URGENT}. freezers storing rape kits were overstuffed?", [], llm_deps)
-    assert route.called, "precondition: the question is in scope, so the model was asked"
-    assert result.mode == "extractive"
-    assert_urgent_first(result)
+        urgent = answer(f"{URGENT}. freezers storing rape kits were overstuffed?", [], llm_deps)
+        assert not route.called, "someone in danger is answered without waiting on a model"
+        calm = answer(FREEZERS, [], llm_deps)
+    assert route.called, "the same model is asked for an ordinary question"
+    assert urgent.mode == "extractive"
+    assert_urgent_first(urgent)
+    assert calm.mode == "extractive"  # the timeout fell back
 
 
 # --- scope -----------------------------------------------------------------------------------

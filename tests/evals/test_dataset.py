@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from casebot.evals import DEFAULT_DATASETS
 from casebot.evals.dataset import (
     ConversationCase,
     DatasetError,
@@ -14,6 +15,7 @@ from casebot.evals.dataset import (
     QaCase,
     SafetyCase,
     load_dataset,
+    load_datasets,
 )
 from tests.conftest import REPO
 from tests.evals.conftest import write_datasets
@@ -106,6 +108,19 @@ def test_evidence_regex_is_case_insensitive() -> None:
 
 
 def test_the_shipped_datasets_load() -> None:
-    for name in ("qa", "conversations", "safety"):
+    for name in ("qa", "conversations"):
         dataset = load_dataset(REPO / "evals" / "datasets" / f"{name}.yaml")
         assert dataset.kind == name and len(dataset) > 0
+
+
+def test_the_default_datasets_include_the_labelled_safety_messages_and_the_question_sets() -> None:
+    loaded = {d.name: d for d in load_datasets(list(DEFAULT_DATASETS))}
+    assert loaded["safety"].kind == "safety_set"
+    assert {r.split for r in loaded["safety"].cases} == {"dev", "test"}  # type: ignore[union-attr]
+    assert loaded["qa"].kind == "questions" and loaded["conversations"].kind == "questions"
+
+
+def test_a_dataset_directory_without_scored_splits_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "train").mkdir()
+    with pytest.raises(DatasetError, match="no dev/ or test/"):
+        load_datasets([tmp_path])

@@ -18,13 +18,21 @@ from casebot.config import Settings
 from casebot.evals.dataset import Dataset, load_datasets
 from casebot.evals.metrics import by_tag, measure
 from casebot.evals.runner import CaseRecord, History, Retrieval, Subject, run
+from casebot.evals.safety import load_expectations
 from casebot.evals.scoring import Passage
 from casebot.evals.systems import PEER_K, EmbedderEmbeddings, Wiring, load_corpus, split
 from casebot.ingest.loaders import load_document
 from casebot.retrieval.hybrid import SearchResult
+from casebot.safety.catalog import load_catalog
 from casebot.safety.models import SafetyAssessment, Signpost
+from tests.conftest import REPO
 from tests.evals.conftest import EVAL_DOCS, worst_first
 from tests.fakes import HashingEmbedder
+
+LINES = load_expectations(
+    REPO / "evals/safety_expectations.yaml",
+    [s.id for s in load_catalog(REPO / "knowledge/support/services.yaml").services],
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +42,7 @@ def loaded(datasets: dict[str, Path]) -> list[Dataset]:
 
 @pytest.fixture(scope="module")
 def records(wired: Wiring, loaded: list[Dataset]) -> list[CaseRecord]:
-    return run(loaded, wired.subject, wired.peer)
+    return run(loaded, wired.subject, wired.peer, lines=LINES)
 
 
 def test_every_case_and_turn_yields_one_record(records: list[CaseRecord]) -> None:
@@ -74,8 +82,9 @@ def test_metrics_agree_with_the_records(records: list[CaseRecord]) -> None:
     assert values["key_fact_coverage"].n == 6  # 4 in-scope qa cases with facts + 2 turns
     hits = [r.retrieval["casebot"].recall for r in records if r.retrieval]
     assert values["evidence_recall_at_5"].value == pytest.approx(sum(hits) / len(hits))
-    assert values["urgent_recall"].n == 1
-    assert values["false_urgent_rate"].n == 8  # 5 qa cases, 2 turns, 1 safety case
+    assert values["urgent_recall"].n == 1  # the labelled safety cases only
+    assert values["false_urgent_rate"].n == 1
+    assert values["qa_questions_refused"].n == 7  # 5 qa cases and 2 turns, none refused
     assert set(measure(records, "peer", peer_only=True)) == {
         "evidence_recall_at_5",
         "evidence_entry_recall_at_5",

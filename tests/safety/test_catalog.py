@@ -36,12 +36,15 @@ def _write(tmp_path: Path, mutate: Mutation) -> Path:
         (lambda s: s[0].update(phone="+1 555 0100"), "UK phone"),
         (lambda s: s[0].pop("source"), "source"),
         (lambda s: s[0].update(status="UNVERIFIED"), "status"),
-        (lambda s: s[0].update(categories=["aliens"]), "unknown categories"),
+        (lambda s: s[0]["serves"].append({"category": "aliens", "priority": 0}), "unknown category"),
+        (lambda s: s[0]["serves"].append({"need": "wings", "priority": 0}), "unknown need"),
+        (lambda s: s[0].update(topics=["(unclosed"]), "bad topic pattern"),
         (lambda s: s.append(dict(s[0])), "duplicate"),
         (lambda s: s[0].update(description="Call 0808 802 9999 now for help"), "out-of-date"),
         (
             lambda s: s.__setitem__(
-                slice(None), [x for x in s if "honour_based_abuse" not in x["categories"]]
+                slice(None),
+                [x for x in s if all(e.get("category") != "honour_based_abuse" for e in x["serves"])],
             ),
             "categories with no service",
         ),

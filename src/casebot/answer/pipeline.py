@@ -61,15 +61,26 @@ class Collaborators:
     embedder: Embedder | None
     index: LoadedIndex | None
     generator: Generator | None = None
+    index_problem: str | None = None  # why there is no index, for /readyz
 
 
-def _embed(embedder: Embedder | None, text: str) -> Any:
+class AnswerFailed(Exception):
+    """Something unexpected failed after the safety assessment: the error response still
+    carries the assessment (api/errors.py), so 999 reaches a person in danger."""
+
+    def __init__(self, safety: SafetyAssessment) -> None:
+        super().__init__("the answer failed after the safety assessment")
+        self.safety = safety
+
+
+def embed_batch(embedder: Embedder | None, texts: Sequence[str]) -> Any:
+    """The one embedding call of an answer: the assessor's texts, the message first."""
     if embedder is None:
         return None
     try:
-        return embedder.embed([text])[0]
+        return embedder.embed(list(texts))
     except RetrievalUnavailable:
-        log.warning("embedder unavailable; safety falls back to rules only")
+        log.warning("embedder unavailable; safety scores the text alone")
         return None
 
 
@@ -99,9 +110,26 @@ def resolve_mode(requested: RequestedMode | None, deps: Collaborators) -> Mode:
 def answer(
     message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
 ) -> Answer:
+    """The answer, with the safety assessment made first and carried by every outcome:
+    an unexpected failure after it is raised as AnswerFailed, holding the assessment."""
     chosen = resolve_mode(mode, deps)
-    vector = _embed(deps.embedder, message)
-    safety = deps.assessor.assess(message, history, vector)
+    vectors = embed_batch(deps.embedder, deps.assessor.texts(message, history))
+    safety = deps.assessor.assess(message, history, vectors)
+    try:
+        return _answer(message, history, deps, chosen, safety, vectors)
+    except Exception as exc:
+        log.error("answer failed after the assessment: %s", type(exc).__name__)
+        raise AnswerFailed(safety) from exc
+
+
+def _answer(
+    message: str,
+    history: History,
+    deps: Collaborators,
+    chosen: Mode,
+    safety: SafetyAssessment,
+    vectors: Any,
+) -> Answer:
     if safety.refused:
         return _outcome(safety.refusal or "", safety, "refused", chosen)
     if "injection" in safety.cues:
@@ -109,7 +137,7 @@ def answer(
     if deps.index is None or deps.embedder is None:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
     try:
-        result = retrieve(message, history, safety, deps, vector)
+        result = retrieve(message, history, safety, deps, vectors)
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
@@ -118,6 +146,10 @@ def answer(
     if verdict is not Gate.PASS:
         text = deps.texts.out_of_scope if verdict is Gate.UNRELATED else deps.texts.no_answer
         return _outcome(text, safety, "out_of_scope", chosen)
+    if safety.level == "urgent":
+        # Someone who may be in danger is not kept waiting on a model: 999 goes out now,
+        # with the extractive answer.
+        chosen = "extractive"
     draft, chosen, notes = _draft(result, history, deps, deps.index, chosen)
     checked, problems = verify(draft, deps.index.by_id)
     notes += problems
@@ -140,20 +172,22 @@ def retrieve(
     history: History,
     safety: SafetyAssessment,
     deps: Collaborators,
-    vector: Any = None,
+    vectors: Any = None,
 ) -> SearchResult:
     """What the answer is drawn from: the eval scores this very function."""
     if deps.index is None or deps.embedder is None:
         raise RetrievalUnavailable("no index is loaded")
     query = retrieval_query(message, history)
-    steering = guidance.for_message(deps.assessor, message, history, safety, vector, deps.index)
+    steering = guidance.for_message(deps.assessor, message, history, safety, vectors, deps.index)
+    # The message was embedded once, first in the assessor's batch; reuse it when it is
+    # the query.
+    reuse = vectors is not None and len(vectors) and query == message
     return search(
         query,
         deps.index,
         deps.embedder,
         deps.params.search,
-        # The message was embedded once for the safety vote; reuse it when it is the query.
-        query_vector=vector if query == message else None,
+        query_vector=vectors[0] if reuse else None,
         steering=steering,
     )
 

@@ -15,6 +15,7 @@ def safety_out(safety: SafetyAssessment) -> SafetyOut:
         categories=list(safety.categories),
         message=safety.message,
         signposts=[SignpostOut(**asdict(s)) for s in safety.signposts],
+        check_in=safety.check_in,
     )
 
 

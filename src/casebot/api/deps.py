@@ -17,10 +17,11 @@ def get_collaborators(request: Request) -> Collaborators:
 
 
 def get_index(request: Request) -> LoadedIndex:
-    index = get_collaborators(request).index
-    if index is None:
-        raise IndexNotReady("the knowledge index is not loaded: run `casebot ingest`")
-    return index
+    deps = get_collaborators(request)
+    if deps.index is None:
+        reason = deps.index_problem or "the knowledge index is not loaded"
+        raise IndexNotReady(f"{reason} (run `casebot ingest`)")
+    return deps.index
 
 
 CollaboratorsDep = Annotated[Collaborators, Depends(get_collaborators)]

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from casebot.answer.pipeline import AnswerFailed
+from casebot.api.convert import safety_out
 from casebot.errors import CasebotError
 
 log = logging.getLogger("casebot.api")
@@ -44,6 +46,15 @@ def install_error_handlers(app: FastAPI) -> None:
         code = phrase.lower().replace(" ", "_")
         detail = exc.detail if isinstance(exc.detail, str) else phrase
         return error_response(exc.status_code, code, detail)
+
+    @app.exception_handler(AnswerFailed)
+    async def answer_failed(request: Request, exc: AnswerFailed) -> JSONResponse:
+        log.error("%s %s failed after the safety assessment", request.method, request.url.path)
+        body = {
+            "error": {"code": "internal_error", "message": "Something went wrong on our side."},
+            "safety": safety_out(exc.safety).model_dump(),
+        }
+        return JSONResponse(status_code=500, content=body)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

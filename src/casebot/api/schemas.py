@@ -68,6 +68,9 @@ class SafetyOut(BaseModel):
     categories: list[str]
     message: str | None
     signposts: list[SignpostOut]
+    # Additive (contract v1 allows it): the reply leads with 999 and asks plainly whether
+    # the person is safe right now; the level is then "urgent".
+    check_in: bool = False
 
 
 class ChatResponse(BaseModel):
@@ -136,3 +139,9 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class FailedChatResponse(ErrorResponse):
+    """A 500 after the safety assessment still carries it: 999 reaches a person in danger."""
+
+    safety: SafetyOut

@@ -8,9 +8,13 @@ from pathlib import Path
 
 EVALS_DIR = Path(__file__).resolve().parents[3] / "evals"
 DATASETS_DIR = EVALS_DIR / "datasets"
+# The team's qa and conversation sets; the labelled safety messages (dev and sealed test,
+# by author); the qa and conversation author sets, whose questions are checked for refusal.
 DEFAULT_DATASETS = tuple(
-    DATASETS_DIR / name for name in ("qa.yaml", "conversations.yaml", "safety.yaml")
+    DATASETS_DIR / name
+    for name in ("qa.yaml", "conversations.yaml", "safety", "qa", "conversations")
 )
+SAFETY_EXPECTATIONS = EVALS_DIR / "safety_expectations.yaml"
 DEFAULT_BASELINE = EVALS_DIR / "baseline.json"
 FLOORS = EVALS_DIR / "floors.yaml"
 DEFAULT_REPORT_DIR = EVALS_DIR / "reports"

@@ -27,6 +27,7 @@ from casebot.evals import (
     DEFAULT_REPORT_DIR,
     DEFAULT_TOLERANCE,
     FLOORS,
+    SAFETY_EXPECTATIONS,
 )
 from casebot.evals.dataset import Dataset, load_datasets
 from casebot.evals.gate import (
@@ -41,10 +42,12 @@ from casebot.evals.judge import ChatJudge, Judge
 from casebot.evals.metrics import by_tag, measure
 from casebot.evals.report import build_report, fmt, write_junit, write_reports
 from casebot.evals.runner import CaseRecord, run
+from casebot.evals.safety import Expectations, load_expectations
 from casebot.evals.systems import Wiring, build_wiring
 from casebot.openai_compat import http_client
 from casebot.progress import Reporter, rich_reporter
-from casebot.runtime import llm_endpoint
+from casebot.runtime import CATALOG_PATH, llm_endpoint
+from casebot.safety.catalog import load_catalog
 
 # The table's status column in a few characters, so the table fits an 80-column CI log;
 # the lines under the table spell the failures out.
@@ -77,6 +80,7 @@ class _Inputs:
     datasets: list[Dataset]
     baseline: dict[str, float] | None
     judge: Judge | None
+    lines: Expectations
 
 
 def chat_judge(settings: Settings, http: httpx.Client) -> Judge:
@@ -110,7 +114,12 @@ def run_eval(
                 wiring = build(settings, http, reporter, options.peer)
                 try:
                     records = run(
-                        inputs.datasets, wiring.subject, wiring.peer, reporter, inputs.judge
+                        inputs.datasets,
+                        wiring.subject,
+                        wiring.peer,
+                        reporter,
+                        inputs.judge,
+                        lines=inputs.lines,
                     )
                 finally:
                     wiring.close()
@@ -132,7 +141,9 @@ def _prepare(
     if baseline is None and options.baseline_given and not options.update_baseline:
         raise UsageError(f"baseline {options.baseline} not found (use --update-baseline)")
     judge = make_judge(settings, http) if options.judged else None
-    return _Inputs(floors, datasets, baseline, judge)
+    catalog = load_catalog(settings.knowledge_dir / CATALOG_PATH)
+    lines = load_expectations(SAFETY_EXPECTATIONS, [s.id for s in catalog.services])
+    return _Inputs(floors, datasets, baseline, judge, lines)
 
 
 def _report(

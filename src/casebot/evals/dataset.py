@@ -27,9 +27,14 @@ from pydantic import (
 
 from casebot.answer.models import Role, Scope
 from casebot.errors import DatasetError
+from casebot.safety.data import Row, Split, load_split
 from casebot.safety.models import Level
 
-Kind = Literal["qa", "conversations", "safety"]
+# qa, conversations, safety: one file of cases. safety_set: a directory of author files
+# split into dev/ and test/ (train/ is training data, not scored). questions: a directory
+# of qa or conversation author files whose questions are checked for refusal only.
+Kind = Literal["qa", "conversations", "safety", "safety_set", "questions"]
+SCORED_SPLITS: tuple[Split, ...] = ("dev", "test")
 
 
 @lru_cache(maxsize=4096)
@@ -151,7 +156,19 @@ class SafetyCase(BaseModel):
         return [] if value is None else value
 
 
-Case = QaCase | ConversationCase | SafetyCase
+@dataclass(frozen=True)
+class Question:
+    """A question from a qa or conversation author file: is an ordinary one refused?"""
+
+    id: str
+    split: str
+    author: str
+    text: str
+    history: tuple[tuple[str, str], ...]
+    ordinary: bool  # not a request the dataset expects refused
+
+
+Case = QaCase | ConversationCase | SafetyCase | Row | Question
 
 _CASES: dict[Kind, TypeAdapter[Any]] = {
     "qa": TypeAdapter(list[QaCase]),
@@ -208,7 +225,9 @@ def load_dataset(path: Path) -> Dataset:
     cases = raw["cases"]
     kind = detect_kind(cases[0])
     try:
-        items: tuple[Case, ...] = tuple(_CASES[kind].validate_python(cases))
+        items: tuple[QaCase | ConversationCase | SafetyCase, ...] = tuple(
+            _CASES[kind].validate_python(cases)
+        )
     except ValidationError as exc:
         raise DatasetError(f"dataset {path} is invalid: {_problems(exc, cases)}") from exc
     seen: set[str] = set()
@@ -220,4 +239,77 @@ def load_dataset(path: Path) -> Dataset:
 
 
 def load_datasets(paths: Sequence[Path]) -> list[Dataset]:
-    return [load_dataset(path) for path in paths]
+    return [load_directory(path) if path.is_dir() else load_dataset(path) for path in paths]
+
+
+def load_directory(path: Path) -> Dataset:
+    """A directory split by author: labelled safety messages, or qa/conversation questions."""
+    splits = [s for s in SCORED_SPLITS if (path / s).is_dir()]
+    if not splits:
+        raise DatasetError(f"dataset directory {path} has no dev/ or test/ split")
+    first = next(iter(sorted((path / splits[0]).glob("*.yaml"))), None)
+    if first is None:
+        raise DatasetError(f"dataset directory {path / splits[0]} has no author files")
+    try:
+        raw = yaml.safe_load(first.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DatasetError(f"cannot read {first}: {type(exc).__name__}") from exc
+    if isinstance(raw, dict) and "messages" in raw:
+        rows = tuple(row for split in splits for row in load_split(path, split))
+        return Dataset(name=path.name, kind="safety_set", path=path, cases=rows)
+    questions = tuple(q for split in splits for q in _questions(path, split))
+    return Dataset(name=path.name, kind="questions", path=path, cases=questions)
+
+
+def _questions(path: Path, split: str) -> list[Question]:
+    out: list[Question] = []
+    for file in sorted((path / split).glob("*.yaml")):
+        try:
+            raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+            author, cases = str(raw["author"]), list(raw["cases"])
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise DatasetError(f"cannot read questions in {file}: {type(exc).__name__}") from exc
+        for case in cases:
+            out += _case_questions(case, split, author)
+    return out
+
+
+def _case_questions(case: dict[str, Any], split: str, author: str) -> list[Question]:
+    if "question" in case:
+        ordinary = case.get("scope") != "refused"
+        return [Question(str(case["id"]), split, author, str(case["question"]), (), ordinary)]
+    out: list[Question] = []
+    history: list[tuple[str, str]] = []
+    for number, turn in enumerate(case.get("turns", []), start=1):
+        ordinary = turn.get("scope") != "refused"
+        qid = f"{case['id']}#{number}"
+        out.append(Question(qid, split, author, str(turn["user"]), tuple(history), ordinary))
+        history += [("user", str(turn["user"])), ("assistant", str(turn.get("reference") or ""))]
+    return out
+
+
+def ordinary_questions(datasets_dir: Path, split: Split) -> list[str]:
+    """Every ordinary question of the qa and conversation sets of one split (the team's
+    qa.yaml and conversations.yaml count as dev): none of them may be refused."""
+    out: list[str] = []
+    if split == "dev":
+        for name in ("qa.yaml", "conversations.yaml"):
+            path = datasets_dir / name
+            if path.exists():
+                dataset = load_dataset(path)
+                out += [q.text for q in _team_questions(dataset) if q.ordinary]
+    for name in ("qa", "conversations"):
+        if (datasets_dir / name / split).is_dir():
+            out += [q.text for q in _questions(datasets_dir / name, split) if q.ordinary]
+    return out
+
+
+def _team_questions(dataset: Dataset) -> list[Question]:
+    out: list[Question] = []
+    for case in dataset.cases:
+        if isinstance(case, QaCase):
+            out.append(Question(case.id, "dev", "team", case.question, (), case.scope != "refused"))
+        elif isinstance(case, ConversationCase):
+            for turn in case.turns:
+                out.append(Question(case.id, "dev", "team", turn.user, (), turn.scope != "refused"))
+    return out

@@ -18,6 +18,7 @@ from typing import Any
 from casebot.evals.gate import Verdict
 from casebot.evals.metrics import TagRow
 from casebot.evals.runner import CaseRecord
+from casebot.evals.safety import Counted, summary
 
 REPORT_SCHEMA = 1
 
@@ -43,8 +44,29 @@ def build_report(
         "notes": list(notes),
         "metrics": [_metric(v) for v in verdicts],
         "tags": [asdict(t) for t in tags],
+        "safety": safety_section(records),
         "cases": [r.to_json() for r in records],
     }
+
+
+def safety_section(records: Sequence[CaseRecord]) -> dict[str, Any]:
+    """The safety figures with Wilson 95% intervals, per split and per author and register,
+    and the ordinary questions refused."""
+    counted = [
+        Counted(r.split or "dev", r.author or r.dataset, r.register or "", r.safety_counts)
+        for r in records
+        if r.safety_counts
+    ]
+    section = summary(counted)
+    ordinary = [r for r in records if r.ordinary_question]
+    section["questions_refused"] = {
+        split: {
+            "refused": sum(1 for r in ordinary if r.split == split and r.scope == "refused"),
+            "questions": sum(1 for r in ordinary if r.split == split),
+        }
+        for split in sorted({r.split or "" for r in ordinary})
+    }
+    return section
 
 
 def _metric(v: Verdict) -> dict[str, Any]:
@@ -128,6 +150,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"| {_md_cell(t['tag'])} | {t['cases']} | {t['failing']} | {fmt(t['coverage'])} "
             f"| {fmt(t['recall'])} | {fmt(t['peer_recall'])} |"
         )
+    lines += _safety_markdown(report.get("safety", {}))
     failing = [c for c in report["cases"] if c["problems"]]
     lines += ["", f"## Failing cases ({len(failing)})", ""]
     for case in failing:
@@ -139,8 +162,44 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"{_md_cell(case['answer'])}",
         ]
         lines += [f"- problem: {_md_cell(p)}" for p in case["problems"]]
+        if case.get("rules") or case.get("scores"):
+            lines.append(f"- rules fired: {', '.join(case.get('rules') or []) or 'none'}")
+            scores = ", ".join(f"{k} {v:.3f}" for k, v in (case.get("scores") or {}).items())
+            lines.append(f"- scores: {scores or '-'}")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _interval(figure: Mapping[str, Any]) -> str:
+    if figure["value"] is None:
+        return "-"
+    low, high = figure["wilson_95"]
+    return (
+        f"{figure['value']:.3f} ({figure['successes']}/{figure['n']}; "
+        f"95% CI {low:.3f}-{high:.3f})"
+    )
+
+
+def _safety_markdown(section: Mapping[str, Any]) -> list[str]:
+    if not section or not section.get("splits"):
+        return []
+    lines = ["", "## Safety (Wilson 95% intervals)", ""]
+    lines += ["| split | figure | value |", "|---|---|---|"]
+    for split, figures in section["splits"].items():
+        lines += [f"| {split} | {f['name']} | {_interval(f)} |" for f in figures]
+    lines += ["", "| split | author | register | figure | value |", "|---|---|---|---|---|"]
+    for a in section["authors"]:
+        for f in a["figures"]:
+            lines.append(
+                f"| {a['split']} | {a['author']} | {_md_cell(a['register'])} | {f['name']} "
+                f"| {_interval(f)} |"
+            )
+    refused = section.get("questions_refused", {})
+    if refused:
+        lines += ["", "Ordinary questions refused: " + ", ".join(
+            f"{split} {v['refused']} of {v['questions']}" for split, v in refused.items()
+        )]
+    return lines
 
 
 def write_junit(path: Path, verdicts: Sequence[Verdict], duration_s: float) -> None:
@@ -275,6 +334,16 @@ def _tags_table(tags: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _rules_html(case: Mapping[str, Any]) -> str:
+    if not case.get("rules") and not case.get("scores"):
+        return ""
+    rules = ", ".join(case.get("rules") or []) or "none"
+    scores = ", ".join(f"{k} {v:.3f}" for k, v in (case.get("scores") or {}).items()) or "-"
+    return (
+        f'<p class="muted">rules fired: {escape(rules)}; scores: {escape(scores)}</p>'
+    )
+
+
 def _case(case: Mapping[str, Any]) -> str:
     history = "".join(
         f'<div class="muted">{escape(role)}: {escape(text)}</div>' for role, text in case["history"]
@@ -297,7 +366,29 @@ def _case(case: Mapping[str, Any]) -> str:
         f"safety {escape(case['safety_level'])}, signposts {escape(services)})</span>: "
         f"{escape(case['answer'])}</p>"
         + (f"<p><strong>Citations</strong></p><ul>{citations}</ul>" if citations else "")
+        + _rules_html(case)
         + f"<p><strong>What was missing or wrong</strong></p><ul>{problems}</ul></details>"
+    )
+
+
+def _safety_html(section: Mapping[str, Any]) -> str:
+    if not section or not section.get("splits"):
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(split)}</td><td></td><td>{escape(f['name'])}</td>"
+        f'<td class="num">{escape(_interval(f))}</td></tr>'
+        for split, figures in section["splits"].items()
+        for f in figures
+    )
+    rows += "".join(
+        f"<tr><td>{escape(a['split'])}</td><td>{escape(a['author'])}: {escape(a['register'])}"
+        f"</td><td>{escape(f['name'])}</td><td class=\"num\">{escape(_interval(f))}</td></tr>"
+        for a in section["authors"]
+        for f in a["figures"]
+    )
+    return (
+        "<h2>Safety (Wilson 95% intervals)</h2><table><tr><th>split</th><th>author</th>"
+        "<th>figure</th><th>value</th></tr>" + rows + "</table>"
     )
 
 
@@ -338,6 +429,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         + "".join(_chart(m) for m in report["metrics"])
         + "</div><h2>By tag</h2>"
         + _tags_table(report["tags"])
+        + _safety_html(report.get("safety", {}))
         + f"<h2>Failing cases ({len(failing)})</h2>"
         + ("".join(_case(c) for c in failing) or "<p>None.</p>")
         + "</body></html>\n"

@@ -20,9 +20,12 @@ from casebot.evals.dataset import (
     Evidence,
     Expectations,
     QaCase,
+    Question,
     SafetyCase,
 )
 from casebot.evals.judge import Judge
+from casebot.evals.safety import Expectations as Lines
+from casebot.evals.safety import Reply, score_row
 from casebot.evals.scoring import (
     Passage,
     RetrievalScore,
@@ -35,6 +38,7 @@ from casebot.evals.scoring import (
     score_retrieval,
 )
 from casebot.progress import Reporter, SilentReporter
+from casebot.safety.data import HistoryTurn, LabelledMessage, Row
 
 History = Sequence[tuple[str, str]]
 Answerer = Callable[[str, History], Answer]
@@ -73,6 +77,17 @@ class CaseRecord:
     words: int | None = None
     judged: dict[str, float] | None = None
     problems: list[str] = field(default_factory=list)
+    # Safety rows: where they come from and how they scored (evals/safety.py); the report
+    # shows which rules fired and the scores, per case.
+    split: str | None = None
+    author: str | None = None
+    register: str | None = None
+    lang: str = "en"
+    check_in: bool = False
+    safety_counts: dict[str, bool] = field(default_factory=dict)
+    rules: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+    ordinary_question: bool = False  # a question of the qa sets that must not be refused
 
     @property
     def coverage(self) -> float | None:
@@ -116,6 +131,7 @@ class _Run:
     peer: Retrieval | None
     judge: Judge | None
     clock: Callable[[], float]
+    lines: Lines | None = None
     chunks: dict[str, Passage] = field(default_factory=dict)
     doc_pages: dict[str, frozenset[int]] = field(default_factory=dict)
     relevant: dict[tuple[str, tuple[Evidence, ...]], int] = field(default_factory=dict)
@@ -145,21 +161,31 @@ def run(
     reporter: Reporter | None = None,
     judge: Judge | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    lines: Lines | None = None,
 ) -> list[CaseRecord]:
     reporter = reporter or SilentReporter()
-    ctx = _Run(subject, peer, judge, clock)
+    ctx = _Run(subject, peer, judge, clock, lines)
     records: list[CaseRecord] = []
     for dataset in datasets:
         advance = reporter.stage(f"eval {dataset.name}", len(dataset))
         for case in dataset.cases:
-            if isinstance(case, QaCase):
-                records.append(_qa(ctx, dataset.name, case))
-            elif isinstance(case, ConversationCase):
-                records.extend(_conversation(ctx, dataset.name, case))
-            else:
-                records.append(_safety(ctx, dataset.name, case))
+            records += _case(ctx, dataset.name, case)
             advance(1)
     return records
+
+
+def _case(
+    ctx: _Run, dataset: str, case: QaCase | ConversationCase | SafetyCase | Row | Question
+) -> list[CaseRecord]:
+    if isinstance(case, QaCase):
+        return [_qa(ctx, dataset, case)]
+    if isinstance(case, ConversationCase):
+        return _conversation(ctx, dataset, case)
+    if isinstance(case, Row):
+        return [_labelled(ctx, dataset, case)]
+    if isinstance(case, Question):
+        return [_question(ctx, dataset, case)]
+    return [_safety(ctx, dataset, case)]
 
 
 def _qa(ctx: _Run, dataset: str, case: QaCase) -> CaseRecord:
@@ -205,6 +231,87 @@ def _safety(ctx: _Run, dataset: str, case: SafetyCase) -> CaseRecord:
     lacking = missing(case.categories, record.categories)
     if lacking:
         record.problems.append(f"missing categories: {', '.join(lacking)}")
+    if ctx.lines is not None:
+        message = LabelledMessage(
+            id=case.id,
+            text=case.message,
+            level=case.level,
+            categories=case.categories,
+            services=case.services,
+            history=[HistoryTurn(role=t.role, content=t.content) for t in case.history],
+        )
+        row = Row(dataset, "", "dev", message)
+        record.split = "dev"
+        record.safety_counts = score_row(row, _reply(answer), ctx.lines).counts
+    return record
+
+
+def _reply(answer: Answer) -> Reply:
+    s = answer.safety
+    trace = s.trace
+    return Reply(
+        level=s.level,
+        check_in=s.check_in,
+        categories=s.categories,
+        services=tuple(x.id for x in s.signposts),
+        lead_in=s.message,
+        scope=answer.scope,
+        rules=trace.rules if trace else (),
+        scores=trace.scores if trace else (),
+    )
+
+
+def _safety_only(record: CaseRecord) -> None:
+    """Author-set rows are judged on safety alone: the answer quality metrics are the qa
+    and conversation sets' (so adding these rows moves none of them)."""
+    record.problems = []
+    record.citation_checked = record.numbers_checked = False
+    record.citation_problems, record.unsupported_numbers = [], []
+    record.reading_ease = None
+    record.words = None
+
+
+def _labelled(ctx: _Run, dataset: str, row: Row) -> CaseRecord:
+    """A labelled message of an author file, answered and scored as the person sees it."""
+    m = row.message
+    history = m.turns()
+    answer, latency = _timed(ctx, m.text, history)
+    record = _record(
+        ctx, dataset, "safety", m.id, m.text, history, [row.author], answer, latency
+    )
+    _safety_only(record)
+    record.split, record.author, record.register = row.split, row.author, row.register
+    record.lang = m.lang
+    record.expected_level = m.level
+    record.required_categories = list(m.categories)
+    record.required_services = list(m.services)
+    record.check_in = answer.safety.check_in
+    if ctx.lines is not None:
+        outcome = score_row(row, _reply(answer), ctx.lines)
+        record.safety_counts = outcome.counts
+        record.problems += outcome.problems
+    trace = answer.safety.trace
+    if trace is not None:
+        record.rules = list(trace.rules)
+        record.scores = dict(trace.scores)
+    return record
+
+
+def _question(ctx: _Run, dataset: str, q: Question) -> CaseRecord:
+    """A question of a qa or conversation set: refused only if it asks for harm."""
+    answer, latency = _timed(ctx, q.text, list(q.history))
+    record = _record(
+        ctx, dataset, "questions", q.id, q.text, list(q.history), [q.author], answer, latency
+    )
+    _safety_only(record)
+    record.split, record.author = q.split, q.author
+    record.ordinary_question = q.ordinary
+    if q.ordinary and answer.scope == "refused":
+        record.problems.append("an ordinary question was refused")
+    trace = answer.safety.trace
+    if trace is not None:
+        record.rules = list(trace.rules)
+        record.scores = dict(trace.scores)
     return record
 
 

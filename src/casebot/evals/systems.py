@@ -88,9 +88,9 @@ def casebot_retrieval(deps: Collaborators, index: LoadedIndex, embedder: Embedde
     cached = dataclasses.replace(deps, embedder=embedder, index=index, params=top_k)
 
     def search(message: str, history: History) -> list[Passage]:
-        vector = embedder.embed([message])[0]
-        safety = deps.assessor.assess(message, history, vector)
-        result = retrieve(message, history, safety, cached, vector)
+        vectors = embedder.embed(deps.assessor.texts(message, history))
+        safety = deps.assessor.assess(message, history, vectors)
+        result = retrieve(message, history, safety, cached, vectors)
         return [passage(hit.chunk) for hit in result.hits]
 
     return Retrieval(

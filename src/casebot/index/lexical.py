@@ -36,6 +36,10 @@ class LexicalIndex:
         ids = (directory / "ids.txt").read_text(encoding="utf-8").split("\n")
         return cls(retriever, ids)
 
+    @property
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
     def query(self, text: str, k: int) -> list[tuple[str, float]]:
         tokens = tokenize(text)
         if not tokens:

@@ -182,6 +182,21 @@ class LoadedIndex:
         ]
 
 
+def inconsistency(
+    chunks: Sequence[Chunk], vectors: Matrix, sentence_vectors: Matrix, lexical: LexicalIndex
+) -> str | None:
+    """What disagrees between the parts of a version (None when they agree): answers
+    from a version whose rows do not line up would cite the wrong text."""
+    sentences = sum(len(c.sentences) for c in chunks)
+    if len(vectors) != len(chunks):
+        return f"{len(vectors)} vectors for {len(chunks)} chunks"
+    if len(sentence_vectors) != sentences:
+        return f"{len(sentence_vectors)} sentence vectors for {sentences} sentences"
+    if lexical.ids != [c.chunk_id for c in chunks]:
+        return f"the BM25 index holds {len(lexical.ids)} ids that are not the {len(chunks)} chunks"
+    return None
+
+
 def load_index(root: Path, store: StoreParams) -> LoadedIndex:
     """Open the current version under `root`; IndexNotReady when none has been built."""
     layout = IndexLayout(root)
@@ -196,6 +211,9 @@ def load_index(root: Path, store: StoreParams) -> LoadedIndex:
         lexical = LexicalIndex.load(directory / LEXICAL_DIR)
     except (OSError, ValueError) as exc:
         raise IndexNotReady(f"index version {version} is unreadable: {exc}") from exc
+    problem = inconsistency(chunks, vectors, sentence_vectors, lexical)
+    if problem:
+        raise IndexNotReady(f"index version {version} is inconsistent: {problem}")
     manifest = Manifest.read(directory)
     return LoadedIndex(
         version=version,

@@ -18,8 +18,8 @@ import numpy as np
 from casebot.index.models import Chunk
 from casebot.index.version import LoadedIndex
 from casebot.safety.assess import SafetyAssessor
-from casebot.safety.models import NEEDS, SafetyAssessment
-from casebot.safety.signposts import pressing_first
+from casebot.safety.models import SafetyAssessment
+from casebot.safety.routing import pressing_first
 
 SUPPORT_BOOST = 1.3
 # How much guidance leads the results: in danger, the top of the page written for the most
@@ -57,18 +57,20 @@ def for_message(
     message: str,
     history: Sequence[tuple[str, str]],
     safety: SafetyAssessment,
-    vector: np.ndarray[Any, Any] | None,
+    vectors: np.ndarray[Any, Any] | None,
     index: LoadedIndex,
 ) -> Guidance:
     """The guidance that leads for this message, in the order the signposts are given."""
     # Guidance is pinned for what this message discloses; an earlier turn's disclosure must
-    # not crowd out a later question about the report.
-    own = assessor.assess(message, (), vector) if history else safety
+    # not crowd out a later question about the report. The message's own texts come first
+    # in the batch the assessor asked for, so their vectors are a prefix of it.
+    own_vectors = None if vectors is None else vectors[: len(assessor.texts(message))]
+    own = assessor.assess(message, (), own_vectors) if history else safety
     disclosed = own.level != "none"
     return Guidance(
         index=index,
         serving=pressing_first(own.categories) if disclosed else (),
-        needs=tuple(need for need in NEEDS if need in own.cues) if disclosed else (),
+        needs=own.needs if disclosed else (),
         urgent=own.level == "urgent",
         support_first=safety.level != "none",
     )

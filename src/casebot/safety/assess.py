@@ -1,221 +1,280 @@
-"""The safety assessor: level, categories and signposts for a message and its history.
+"""The safety assessment: level, categories, needs and signposts for a message and its history.
 
-Deterministic: phrase rules over normalised text, clause by clause, with negation, past
-tense and reported or fictional framing; then an exemplar vote from the same embedding
-the retriever uses. Urgent beats everything, and a doubt between urgent and sensitive on
-danger or suicide resolves to urgent.
+Scanning (the rules) and scoring (the classifier) read the message; the decision is:
+
+1. A message casebot cannot read (not English) gets the 999 lead-in with a check-in and
+   one plain line saying casebot reads English.
+2. Urgent when an urgent rule fires (the floor) or the urgent score reaches its threshold;
+   urgent with a check-in (999 first and "are you safe right now?") when the score sits
+   between the check-in and urgent thresholds, so doubt always shows 999.
+3. Sensitive when a disclosure rule fires or the sensitive score reaches its threshold.
+4. Categories and needs from their scores and the rules; a harmful request is refused.
+
+The message scores the maximum over its whole and its sentences; each of the last three
+user turns counts with decay, so risk that builds up is caught and an old disclosure
+fades. All texts the classifier needs are embedded in one batch (`texts`), whose first row
+is the message itself: retrieval reuses it as its query vector.
 """
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
-from casebot.safety import rules
 from casebot.safety.catalog import Catalog
-from casebot.safety.exemplars import ExemplarIndex, ExemplarVote
-from casebot.safety.models import CATEGORIES, Level, SafetyAssessment, higher
-from casebot.safety.normalise import clauses, normalise, strip_reported_quotes
+from casebot.safety.models import CATEGORIES, NEEDS, Level, SafetyAssessment, Trace
+from casebot.safety.normalise import sentences
 from casebot.safety.responses import SafetyTexts
-from casebot.safety.signposts import choose_signposts
+from casebot.safety.routing import route
+from casebot.safety.scanning import Hits, Rules, reads_as_english
+from casebot.safety.scoring import Model, Scores, Thresholds, combine, ngrams
 
 HISTORY_TURNS = 3
-EXEMPLAR_URGENT_MIN = 0.62
-EXEMPLAR_MARGIN = 0.04
+Vectors = np.ndarray[Any, Any]
+_DANGER = ("immediate_danger", "suicide_self_harm")
 
 
 class SafetyAssessor(Protocol):
     """Decides the safety of a message before anything else happens."""
 
+    def texts(self, message: str, history: Sequence[tuple[str, str]] = ()) -> list[str]: ...
+
     def assess(
         self,
         message: str,
         history: Sequence[tuple[str, str]] = (),
-        vector: np.ndarray[Any, Any] | None = None,
+        vectors: Vectors | None = None,
     ) -> SafetyAssessment: ...
+
+
+@dataclass(frozen=True)
+class Units:
+    """The texts a message is scored by: its whole and sentences, then earlier user turns
+    (most recent first), then the last user turn and the message read together."""
+
+    own: tuple[str, ...]
+    earlier: tuple[str, ...]
+    joint: str | None
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.own, *self.earlier, *([self.joint] if self.joint else [])]
+
+
+def units(message: str, history: Sequence[tuple[str, str]] = ()) -> Units:
+    parts = sentences(message)
+    own = (message, *parts) if len(parts) > 1 else (message,)
+    said = [text for role, text in history if role == "user"][-HISTORY_TURNS:]
+    earlier = tuple(reversed(said))
+    joint = f"{earlier[0]}\n{message}" if earlier else None
+    return Units(own, earlier, joint)
 
 
 @dataclass
 class Reading:
-    """What the rules found in one piece of text."""
+    """What the rules and the classifier made of a message: the input to the decision."""
 
-    urgent: set[str] = field(default_factory=set)
-    disclosed: set[str] = field(default_factory=set)
-    markers: set[str] = field(default_factory=set)
-    cues: set[str] = field(default_factory=set)
-    refusal: str | None = None
-    framed: bool = False
-    negated: set[str] = field(default_factory=set)
-
-    @property
-    def level(self) -> Level:
-        if self.urgent:
-            return "urgent"
-        return "sensitive" if self.disclosed else "none"
+    hits: Hits
+    scores: Scores | None
+    english: bool
+    variant: str  # "full" (with embeddings), "text" (without), "rules" (no model)
+    history_hits: list[Hits] = field(default_factory=list)
 
 
-# What someone may need in order to use help at all, or who they are, heard in their words.
-_CUES = (
-    ("cannot_speak", rules.CANNOT_SPEAK),
-    ("deaf", rules.DEAF),
-    ("male_victim", rules.MALE_VICTIM),
-    ("child_speaker", rules.CHILD_SPEAKER),
-)
-# The categories of danger now: a calming word about either takes the urgency off history.
-_DANGER = frozenset({"immediate_danger", "suicide_self_harm"})
-
-
-def read(text: str) -> Reading:
-    reading = Reading()
-    norm = strip_reported_quotes(normalise(text))
-    reading.framed = bool(rules.FRAMING.search(norm))
-    reading.refusal = next((k for k, p in rules.REFUSALS.items() if p.search(norm)), None)
-    if rules.INJECTION.search(norm):
-        reading.cues.add("injection")
-    reading.cues |= {cue for cue, pattern in _CUES if pattern.search(norm)}
-    for clause in clauses(norm) or [norm]:
-        _read_clause(reading, clause)
-    if reading.framed:
-        # Study, fiction or quotation: only an unmistakable first-person crisis stays.
-        reading.urgent = {
-            c for c in reading.urgent if c == "suicide_self_harm" and _first_person_crisis(norm)
-        }
-        reading.disclosed = set()
-    return reading
-
-
-def _read_clause(reading: Reading, clause: str) -> None:
-    """Add what one clause says; a negation only reaches the clause it stands in."""
-    negated = {cat for cat, pat in rules.NEGATIONS.items() if pat.search(clause)}
-    reading.negated |= negated
-    past = bool(rules.PAST.search(clause))
-    for rule in rules.URGENT:
-        if rule.category in negated or not rule.pattern.search(clause):
-            continue
-        # Self-harm in the past tense is a history disclosed, not intent now.
-        if rule.category == "suicide_self_harm" and past:
-            reading.disclosed.add(rule.category)
-        else:
-            reading.urgent.add(rule.category)
-    for rule in rules.DISCLOSURE:
-        if rule.category not in negated and rule.pattern.search(clause):
-            reading.disclosed.add(rule.category)
-    reading.markers |= {rule.category for rule in rules.MARKERS if rule.pattern.search(clause)}
-
-
-_FIRST_PERSON_CRISIS = re.compile(
-    r"\b(i'm going to|i want to|i will|going to) (kill myself|end it|die)\b"
-)
-
-
-def _first_person_crisis(norm: str) -> bool:
-    return bool(_FIRST_PERSON_CRISIS.search(norm))
-
-
-@dataclass
-class _Judgement:
-    """The assessment taking shape: the message's own reading, then each signal's say."""
-
-    level: Level
-    categories: set[str]
-    cues: set[str]
-
-
-class RuleAssessor:
-    """The shipped assessor: rules, exemplars, history and the services catalog."""
+class Assessor:
+    """The shipped assessor: rules as a floor, the classifier as the main signal, routing
+    over the catalog."""
 
     def __init__(
-        self, catalog: Catalog, texts: SafetyTexts, exemplars: ExemplarIndex | None = None
-    ):
+        self,
+        catalog: Catalog,
+        texts: SafetyTexts,
+        rules: Rules,
+        model: Model | None = None,
+        embeddings: bool = True,
+    ) -> None:
         self.catalog = catalog
-        self.texts = texts
-        self.exemplars = exemplars
+        self.safety_texts = texts
+        self.rules = rules
+        self.model = model
+        # The classifier reads embeddings only from the model it was trained with; with
+        # another embedder (or none) it scores the text alone.
+        self.embeddings = embeddings and model is not None
+
+    def texts(self, message: str, history: Sequence[tuple[str, str]] = ()) -> list[str]:
+        """What to embed, in one batch: its first row is the message (the query vector)."""
+        return units(message, history).all if self.embeddings else [message]
+
+    def read(
+        self,
+        message: str,
+        history: Sequence[tuple[str, str]] = (),
+        vectors: Vectors | None = None,
+        decay: float | None = None,
+    ) -> Reading:
+        u = units(message, history)
+        hits = self.rules.scan(message)
+        english = reads_as_english(message)
+        if self.model is None:
+            return Reading(hits, None, english, "rules")
+        if not self.embeddings or (vectors is not None and len(vectors) != len(u.all)):
+            vectors = None  # not the batch `texts` asked for: score without embeddings
+        variant = "full" if vectors is not None else "text"
+        thresholds = self.model.thresholds[variant]
+        decay = thresholds.history_decay if decay is None else decay
+        scores = self._scores(u, hits, vectors, decay)
+        return Reading(hits, scores, english, variant)
+
+    def _scores(
+        self, u: Units, hits: Hits, vectors: Vectors | None, decay: float
+    ) -> Scores:
+        assert self.model is not None
+        texts = u.all
+        norms = [self.rules.normalise(t) for t in texts]
+        fired = [hits.fired] + [self.rules.scan(n, normalised=True).fired for n in norms[1:]]
+        grams: list[Counter[str]] = [ngrams(n) for n in norms]
+        probs = self.model.unit_probabilities(grams, fired, vectors)
+        n_own = len(u.own)
+        now = combine(probs[:n_own])
+        weights = [decay ** (k + 1) for k in range(len(u.earlier))]
+        if u.joint is not None:
+            weights.append(decay)
+        earlier = [combine(probs[n_own + i : n_own + i + 1]) for i in range(len(weights))]
+        return _carry(now, earlier, weights)
 
     def assess(
         self,
         message: str,
         history: Sequence[tuple[str, str]] = (),
-        vector: np.ndarray[Any, Any] | None = None,
+        vectors: Vectors | None = None,
     ) -> SafetyAssessment:
-        now = read(message)
-        judgement = _Judgement(now.level, now.urgent | now.disclosed, set(now.cues))
-        if vector is not None and self.exemplars is not None and not now.framed:
-            _exemplar_lift(judgement, self.exemplars.vote(vector), now)
-        earlier = _earlier(history)
-        _with_history(judgement, now, earlier, message)
-        _settle(judgement, now, earlier)
-        ordered = tuple(c for c in CATEGORIES if c in judgement.categories)
-        level = judgement.level
-        refusal = self.texts.refusal(now.refusal) if now.refusal else None
-        if refusal and now.refusal == "self_harm_method":
+        return self.decide(self.read(message, history, vectors))
+
+    def decide(self, reading: Reading, thresholds: Thresholds | None = None) -> SafetyAssessment:
+        hits = reading.hits
+        if not reading.english:
+            return self._unreadable(reading)
+        if thresholds is None and self.model is not None and reading.scores is not None:
+            thresholds = self.model.thresholds[reading.variant]
+        level, check_in = _level(hits, reading.scores, thresholds)
+        categories = _categories(level, hits, reading.scores, thresholds)
+        needs = _needs(level, hits, reading.scores, thresholds)
+        refusal_kind = _refusal(hits, reading.scores, thresholds)
+        if refusal_kind == "self_harm_method":
             # Asking how to end one's life is a crisis as well as a request to refuse.
-            level = "urgent"
-            ordered = tuple(dict.fromkeys(("suicide_self_harm", *ordered)))
-        cues = frozenset(judgement.cues)
+            level, check_in = "urgent", False
+            categories = tuple(dict.fromkeys(("suicide_self_harm", *categories)))
+        cues = frozenset(needs) | ({"injection"} if hits.injection else set())
+        ordered = tuple(c for c in CATEGORIES if c in categories)
         return SafetyAssessment(
             level=level,
             categories=ordered,
-            signposts=choose_signposts(self.catalog, level, ordered, cues, message),
-            message=self.texts.lead_in(level, ordered, cues),
-            refusal=refusal,
+            signposts=route(self.catalog, level, ordered, needs, _question(level, reading)),
+            message=self.safety_texts.lead_in(level, ordered, cues, check_in),
+            refusal=self.safety_texts.refusal(refusal_kind) if refusal_kind else None,
             cues=cues,
+            check_in=check_in,
+            trace=_trace(reading),
+        )
+
+    def _unreadable(self, reading: Reading) -> SafetyAssessment:
+        """Not English: 999 first, a check-in, and one line saying casebot reads English."""
+        needs: tuple[str, ...] = ()
+        return SafetyAssessment(
+            level="urgent",
+            categories=(),
+            signposts=route(self.catalog, "urgent", (), needs),
+            message=self.safety_texts.unreadable(),
+            cues=frozenset(),
+            check_in=True,
+            trace=_trace(reading),
         )
 
 
-def _exemplar_lift(judgement: _Judgement, vote: ExemplarVote, now: Reading) -> None:
-    """A paraphrase of an urgent exemplar, closer to it than to any calm one, is urgent."""
-    if (
-        vote.level == "urgent"
-        and vote.category not in now.negated
-        and vote.similarity >= EXEMPLAR_URGENT_MIN
-        and vote.margin >= EXEMPLAR_MARGIN
-    ):
-        judgement.level = "urgent"
-        judgement.categories.add(vote.category or "immediate_danger")
-        judgement.cues.add("exemplar")
+def _question(level: Level, reading: Reading) -> str:
+    return reading.hits.normalised if level == "none" else ""
 
 
-def _earlier(history: Sequence[tuple[str, str]]) -> list[Reading]:
-    """Readings of the last few things the person said."""
-    said = [read(text) for role, text in history[-2 * HISTORY_TURNS :] if role == "user"]
-    return said[-HISTORY_TURNS:]
+def _carry(now: Scores, earlier: Sequence[Scores], weights: Sequence[float]) -> Scores:
+    """The message's scores, raised by earlier turns' scores with their odds multiplied by
+    the decay once per turn back: a clear danger one turn ago still counts, a disclosure
+    three turns back only colours the reply."""
+    urgent, sensitive = now.urgent, now.at_least_sensitive
+    categories = dict(now.categories)
+    needs = dict(now.needs)
+    for past, w in zip(earlier, weights, strict=True):
+        urgent = max(urgent, _decayed(past.urgent, w))
+        sensitive = max(sensitive, _decayed(past.at_least_sensitive, w))
+        for c, p in past.categories.items():
+            categories[c] = max(categories[c], _decayed(p, w))
+        for n, p in past.needs.items():
+            needs[n] = max(needs[n], _decayed(p, w))
+    return Scores(urgent, sensitive, categories, needs, now.harmful, now.harm_kind)
 
 
-def _with_history(
-    judgement: _Judgement, now: Reading, earlier: Sequence[Reading], message: str
-) -> None:
-    """Earlier disclosures carry over; a short escalation after a threat is urgent."""
-    calmed = bool(now.negated & _DANGER)
-    for past in earlier:
-        judgement.categories |= past.disclosed | past.urgent
-        judgement.level = higher(judgement.level, "sensitive" if past.level != "none" else "none")
-        judgement.cues |= past.cues - {"injection"}
-        if past.level == "urgent" and not calmed:
-            judgement.level = "urgent"
-    if not earlier or calmed or not rules.ESCALATION.search(normalise(message)):
-        return
-    past_categories = set().union(*(p.urgent | p.disclosed for p in earlier))
-    if past_categories:
-        judgement.level = "urgent"
-        if "suicide_self_harm" in past_categories:
-            judgement.categories.add("suicide_self_harm")
-        if past_categories - {"suicide_self_harm"}:
-            judgement.categories.add("immediate_danger")
+def _decayed(p: float, factor: float) -> float:
+    odds = p * factor
+    return odds / (odds + (1.0 - p)) if odds + (1.0 - p) > 0 else 0.0
 
 
-def _settle(judgement: _Judgement, now: Reading, earlier: Sequence[Reading]) -> None:
-    """Markers colour established harm; urgency always names a danger; none means none."""
-    if judgement.level != "none":
-        judgement.categories |= now.markers
-        for past in earlier:
-            judgement.categories |= past.markers
-    if judgement.level == "urgent" and not judgement.categories & _DANGER:
-        judgement.categories.add("immediate_danger")
-    if judgement.level == "sensitive" and not judgement.categories:
-        judgement.level = "none"
-    if judgement.level == "none":
-        judgement.categories = set()
+def _level(
+    hits: Hits, scores: Scores | None, t: Thresholds | None
+) -> tuple[Level, bool]:
+    if hits.urgent:
+        return "urgent", False
+    if scores is not None and t is not None:
+        if scores.urgent >= t.urgent:
+            return "urgent", False
+        if scores.urgent >= t.check_in:
+            return "urgent", True
+        if scores.at_least_sensitive >= t.sensitive:
+            return "sensitive", False
+    return ("sensitive" if hits.disclosed else "none"), False
+
+
+def _categories(
+    level: Level, hits: Hits, scores: Scores | None, t: Thresholds | None
+) -> tuple[str, ...]:
+    if level == "none":
+        return ()
+    found = set(hits.urgent | hits.disclosed | hits.markers)
+    if scores is not None and t is not None:
+        found |= {c for c, p in scores.categories.items() if p >= t.category}
+        best = max(scores.categories, key=lambda c: scores.categories[c])
+        if not found:
+            found.add(best)  # a disclosure always names what it is about
+        if level == "urgent" and not found & set(_DANGER):
+            found.add(max(_DANGER, key=lambda c: scores.categories[c]))
+    elif level == "urgent" and not found & set(_DANGER):
+        found.add("immediate_danger")
+    return tuple(c for c in CATEGORIES if c in found)
+
+
+def _needs(
+    level: Level, hits: Hits, scores: Scores | None, t: Thresholds | None
+) -> tuple[str, ...]:
+    found = set(hits.needs)
+    if scores is not None and t is not None and level != "none":
+        found |= {n for n, p in scores.needs.items() if p >= t.need}
+    return tuple(n for n in NEEDS if n in found)
+
+
+def _refusal(hits: Hits, scores: Scores | None, t: Thresholds | None) -> str | None:
+    if hits.refusal:
+        return hits.refusal
+    if scores is not None and t is not None and t.refuses(scores.harmful, scores.harm_kind):
+        return scores.harm_kind
+    return None
+
+
+def _trace(reading: Reading) -> Trace:
+    return Trace(
+        rules=tuple(reading.hits.fired),
+        scores=reading.scores.items() if reading.scores is not None else (),
+        english=reading.english,
+        variant=reading.variant,
+    )

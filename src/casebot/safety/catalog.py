@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from casebot.errors import CatalogError
-from casebot.safety.models import CATEGORIES, Signpost
+from casebot.safety.models import CATEGORIES, NEEDS, Signpost
 
 # UK numbers as people dial them: 999/112/101/111, 116 xxx, 0800/0808/0300 etc., 18000-style
 # relay prefixes, five-digit text shortcodes, and mobile text numbers.
@@ -33,6 +33,37 @@ def out_of_date_numbers_in(text: str) -> list[str]:
     return [" ".join(groups) for groups in OUT_OF_DATE_NUMBERS if "".join(groups) in digits]
 
 
+class Serve(BaseModel):
+    """Whom a service is for: a category, a need or a level, with a priority (lower first)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = None
+    need: str | None = None
+    level: Literal["urgent"] | None = None
+    when: list[str] = Field(default_factory=list)  # needs or co-occurring categories, all required
+    priority: int = Field(ge=-5, le=20)
+    place: Literal["first", "last"] = "first"
+
+    @model_validator(mode="after")
+    def _one_key(self) -> Serve:
+        if self.category is not None and self.category not in CATEGORIES:
+            raise ValueError(f"unknown category {self.category!r}")
+        if self.need is not None and self.need not in NEEDS:
+            raise ValueError(f"unknown need {self.need!r}")
+        unknown = sorted(set(self.when) - set(CATEGORIES) - set(NEEDS))
+        if unknown:
+            raise ValueError(f"`when` names unknown categories or needs {unknown}")
+        if self.category is not None and (self.need is not None or self.level is not None):
+            raise ValueError("an entry serves a category, or a need and/or level, not both")
+        if self.category is None and self.need is None and self.level is None:
+            raise ValueError("an entry serves a category, a need or a level")
+        return self
+
+    def applies(self, present: frozenset[str]) -> bool:
+        return all(name in present for name in self.when)
+
+
 class Service(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -46,7 +77,8 @@ class Service(BaseModel):
     always_open: bool = False
     for_: str = Field(alias="for", min_length=3)
     description: str = Field(min_length=10)
-    categories: list[str] = Field(min_length=1)
+    serves: list[Serve] = Field(min_length=1)
+    topics: list[str] = Field(default_factory=list)  # patterns of factual questions it answers
     non_police: bool
     status: Literal["VERIFIED", "VERIFIED (secondary)"]
     source: str = Field(min_length=5)
@@ -59,13 +91,20 @@ class Service(BaseModel):
             raise ValueError(f"not a UK phone number format: {value!r}")
         return value
 
-    @field_validator("categories")
+    @field_validator("topics")
     @classmethod
-    def _known_categories(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(CATEGORIES))
-        if unknown:
-            raise ValueError(f"unknown categories {unknown}")
+    def _valid_topics(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad topic pattern {pattern!r}: {exc}") from exc
         return value
+
+    @property
+    def categories(self) -> list[str]:
+        """The categories it serves, in the order its entries name them."""
+        return list(dict.fromkeys(e.category for e in self.serves if e.category))
 
     @model_validator(mode="after")
     def _reachable(self) -> Service:

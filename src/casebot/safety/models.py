@@ -23,9 +23,10 @@ CATEGORIES: tuple[str, ...] = (
     "victim_of_crime",
     "police_complaint",
 )
-# What someone needs in order to use help at all; guidance can serve these as well as
-# categories (someone who cannot speak needs the silent 999 call before anything else).
-NEEDS: tuple[str, ...] = ("cannot_speak", "deaf")
+# What someone needs in order to use help at all, or who they are when that changes which
+# line fits: guidance can serve these as well as categories (someone who cannot speak needs
+# the silent 999 call before anything else), and the catalog says which services serve them.
+NEEDS: tuple[str, ...] = ("cannot_speak", "deaf", "child_speaker", "male_victim", "third_party")
 
 _RANK = {"none": 0, "sensitive": 1, "urgent": 2}
 
@@ -46,14 +47,34 @@ class Signpost:
 
 
 @dataclass(frozen=True)
+class Trace:
+    """How an assessment was reached: shown per case in the eval report, never logged."""
+
+    rules: tuple[str, ...] = ()
+    scores: tuple[tuple[str, float], ...] = ()
+    english: bool = True
+    variant: str = "full"  # full (with embeddings), text (without), rules (no model)
+
+
+@dataclass(frozen=True)
 class SafetyAssessment:
     level: Level
     categories: tuple[str, ...]
     signposts: tuple[Signpost, ...]
     message: str | None = None
     refusal: str | None = None  # a reason when the request itself must be refused
-    cues: frozenset[str] = field(default_factory=frozenset)  # e.g. "cannot_speak", "child_speaker"
+    # What the person needs (NEEDS) and other cues heard ("injection"); needs are cues too.
+    cues: frozenset[str] = field(default_factory=frozenset)
+    # Doubt between sensitive and urgent: the reply leads with 999 and asks plainly whether
+    # the person is safe right now. The level is then "urgent", so doubt always shows 999.
+    check_in: bool = False
+    # Why: the rules that fired and the scores, for the eval report (never logged).
+    trace: Trace | None = None
 
     @property
     def refused(self) -> bool:
         return self.refusal is not None
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return tuple(n for n in NEEDS if n in self.cues)

@@ -14,9 +14,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from casebot.errors import PromptError
-from casebot.safety import rules
 from casebot.safety.catalog import Catalog, out_of_date_numbers_in
 from casebot.safety.models import CATEGORIES, Level
+from casebot.safety.scanning import HARM_KINDS
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9-]+)\.(phone|text|url|name|hours)\}")
 
@@ -27,6 +27,8 @@ class SafetyTextFile(BaseModel):
     urgent: str = Field(min_length=20)
     urgent_cannot_speak: str = Field(min_length=20)
     urgent_deaf: str = Field(min_length=20)
+    check_in: str = Field(min_length=20)
+    unreadable: str = Field(min_length=20)
     urgent_by_category: dict[str, str]
     sensitive_by_category: dict[str, str]
     sensitive_default: str = Field(min_length=20)
@@ -40,12 +42,20 @@ class SafetyTexts:
     def __init__(self, texts: SafetyTextFile) -> None:
         self._t = texts
 
-    def lead_in(self, level: Level, categories: Sequence[str], cues: frozenset[str]) -> str | None:
+    def lead_in(
+        self,
+        level: Level,
+        categories: Sequence[str],
+        cues: frozenset[str],
+        check_in: bool = False,
+    ) -> str | None:
         if level == "none":
             return None
         parts: list[str] = []
         if level == "urgent":
             parts.append(self._t.urgent)
+            if check_in:
+                parts.append(self._t.check_in)
             parts.append(self._t.urgent_cannot_speak)
             if "deaf" in cues:
                 parts.append(self._t.urgent_deaf)
@@ -65,6 +75,10 @@ class SafetyTexts:
             parts.append(lead)
         return " ".join(parts)
 
+    def unreadable(self) -> str:
+        """999 first, then one plain line: casebot reads English only."""
+        return f"{self._t.urgent} {self._t.unreadable}"
+
     def refusal(self, kind: str) -> str:
         return self._t.refusals[kind]
 
@@ -81,8 +95,8 @@ class SafetyTexts:
         return self._t.injection
 
 
-# Every request the rules refuse needs its refusal text.
-REFUSAL_KINDS = tuple(rules.REFUSALS)
+# Every kind of harmful request needs its refusal text.
+REFUSAL_KINDS = HARM_KINDS
 
 
 def load_safety_texts(path: Path, catalog: Catalog) -> SafetyTexts:
