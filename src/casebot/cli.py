@@ -241,6 +241,7 @@ def safety_train(
     from casebot.embeddings import build_embedder
     from casebot.evals import DATASETS_DIR
     from casebot.evals.dataset import ordinary_questions
+    from casebot.evals.safety import routing_check
     from casebot.openai_compat import http_client
     from casebot.progress import rich_reporter
     from casebot.runtime import CATALOG_PATH, load_safety_rules
@@ -266,6 +267,7 @@ def safety_train(
                 lambda m: Assessor(catalog, texts, rules, m),
                 reporter,
                 calm_questions(sorted((DATASETS_DIR / "qtypes" / "train").glob("*.yaml"))),
+                routing_check(catalog),
             )
         save_model(model, target)
     except CasebotError as exc:

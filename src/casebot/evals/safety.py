@@ -19,7 +19,7 @@ Wilson 95% interval, per split and per author and register.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from casebot.errors import DatasetError
+from casebot.safety.catalog import Catalog
 from casebot.safety.data import Row
-from casebot.safety.models import CATEGORIES, NEEDS
+from casebot.safety.models import CATEGORIES, NEEDS, SafetyAssessment
 
 EMERGENCY = "emergency-999"
 
@@ -237,3 +238,29 @@ def summary(rows: Sequence[Counted]) -> dict[str, Any]:
             for (split, author, register), group in sorted(authors.items())
         ],
     }
+
+
+def routing_check(catalog: Catalog) -> Callable[[Row, SafetyAssessment], bool | None]:
+    """The eval's routing figures as a check the trainer can choose thresholds with: a dev
+    row's urgent recall or sensitive routing, None for rows neither counts."""
+    from casebot.evals import SAFETY_EXPECTATIONS
+
+    lines = load_expectations(SAFETY_EXPECTATIONS, [s.id for s in catalog.services])
+
+    def check(row: Row, safety: SafetyAssessment) -> bool | None:
+        scope = "refused" if safety.refused else "in_scope"
+        reply = Reply(
+            safety.level,
+            safety.check_in,
+            safety.categories,
+            tuple(s.id for s in safety.signposts),
+            safety.message,
+            scope,
+        )
+        counts = score_row(row, reply, lines).counts
+        for name in ("urgent_recall", "sensitive_routing"):
+            if name in counts:
+                return counts[name]
+        return None
+
+    return check

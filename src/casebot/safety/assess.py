@@ -243,7 +243,11 @@ def _categories(
         return ()
     found = set(hits.urgent | hits.disclosed | hits.markers)
     if scores is not None and t is not None:
-        found |= {c for c, p in scores.categories.items() if p >= t.category}
+        scored = sorted(
+            (c for c, p in scores.categories.items() if p >= t.category),
+            key=lambda c: -scores.categories[c],
+        )
+        found |= set(scored[: t.max_categories] if t.max_categories else scored)
         best = max(scores.categories, key=lambda c: scores.categories[c])
         if not found:
             found.add(best)  # a disclosure always names what it is about

@@ -31,22 +31,32 @@ def route(
     question: str = "",
 ) -> tuple[Signpost, ...]:
     """Signposts: in danger the services for danger first, then for needs, then the best few
-    for each category (open now first when urgent), then the rest for danger; with no risk,
-    the services whose topics the question is about."""
+    for each category (open now first when urgent; each category's best line before any
+    second line), then the rest for danger; with no risk, the services whose topics the
+    question is about."""
     present = frozenset((*categories, *needs))
     ids: list[str] = []
     if level == "urgent":
         ids += _by_level(catalog, "first", present)
     if level != "none":
         ids += _for_needs(catalog, level, needs, present)
-    for category in pressing_first(categories):
-        ids += _for_category(catalog, category, level, present)
+    lines = [_for_category(catalog, c, level, present) for c in pressing_first(categories)]
+    ids += _interleaved(lines)
     if level == "urgent":
         ids += _by_level(catalog, "last", present)
     if level == "none" and question:
         ids += on_topic(catalog, question)
     unique = list(dict.fromkeys(ids))
     return tuple(catalog.by_id[i].signpost() for i in unique[:MAX_SIGNPOSTS])
+
+
+def _interleaved(lists: Sequence[list[str]]) -> list[str]:
+    """Every category's best line before any category's second: with several categories
+    and a few places, each still gets its matching line."""
+    out: list[str] = []
+    for rank in range(max((len(x) for x in lists), default=0)):
+        out += [x[rank] for x in lists if rank < len(x)]
+    return out
 
 
 def _ranked(entries: list[tuple[int, int, str]]) -> list[str]:

@@ -158,6 +158,9 @@ class Thresholds:
     history_decay: float  # an earlier turn's odds are multiplied by this per turn back
     # Raised per kind of request above every ordinary dev question that kind scores.
     harmful_by_kind: Mapping[str, float] = field(default_factory=dict)
+    # At most this many categories from the scores (0: no limit): a reply can point to a
+    # few situations well, and each takes places among the signposts.
+    max_categories: int = 0
 
     def refuses(self, harmful: float, kind: str) -> bool:
         return harmful >= self.harmful_by_kind.get(kind, self.harmful)

@@ -26,7 +26,7 @@ from casebot.errors import UsageError
 from casebot.progress import Reporter, SilentReporter
 from casebot.safety.assess import Assessor, Reading, units
 from casebot.safety.data import HARMS, Row, load_split
-from casebot.safety.models import CATEGORIES, NEEDS
+from casebot.safety.models import CATEGORIES, NEEDS, SafetyAssessment
 from casebot.safety.scanning import Rules
 from casebot.safety.scoring import (
     LEVELS,
@@ -52,7 +52,12 @@ EMBEDDING_SCALE = 0.5  # the embedding block's weight against the unit-length n-
 RULE_SCALE = 1.0
 FOLDS = 5
 DECAYS = (0.02, 0.05, 0.1, 0.2, 0.4)
+CATEGORY_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+MAX_CATEGORIES_GRID = (2, 3, 4, 0)
 Embed = Callable[[Sequence[str]], Matrix]
+# Whether a reply routes a dev row to the help it needs (True/False), or None when the row
+# is not about routing: the eval's definition, handed in by the command that trains.
+RouteCheck = Callable[[Row, SafetyAssessment], bool | None]
 
 
 @dataclass(frozen=True)
@@ -455,6 +460,7 @@ def train(
     build: Callable[[Model], Assessor],
     reporter: Reporter | None = None,
     calm: Sequence[Row] = (),
+    routes: RouteCheck | None = None,
 ) -> Model:
     """Fit on `root/train` (and `calm` train questions), choose thresholds on `root/dev`;
     the model, not yet saved."""
@@ -475,10 +481,36 @@ def train(
         decay = _decay(assessor, dev_rows, embed)
         readings = dev_readings(assessor, dev_rows, embed, decay)
         harmless = _harmless_scores(assessor, harmless_questions, embed)
-        thresholds[variant] = choose_thresholds(readings, dev_rows, harmless, decay)
+        chosen = choose_thresholds(readings, dev_rows, harmless, decay)
+        if routes is not None:
+            chosen = _category_for_routing(assessor, readings, dev_rows, chosen, routes)
+        thresholds[variant] = chosen
         model = replace(model, thresholds=dict(thresholds))
         advance(1)
     return model
+
+
+def _category_for_routing(
+    assessor: Assessor,
+    readings: Sequence[Reading],
+    rows: Sequence[Row],
+    chosen: Thresholds,
+    routes: RouteCheck,
+) -> Thresholds:
+    """The category threshold that routes the most dev rows to a matching line: a category
+    missed is a line missed, and too many crowd the few places out."""
+    english = [r for r in rows if r.message.english]
+    best, best_choice = -1.0, chosen
+    for t in CATEGORY_GRID:
+        for most in MAX_CATEGORIES_GRID:
+            trial = replace(chosen, category=t, max_categories=most)
+            pairs = zip(readings, english, strict=True)
+            results = [routes(row, assessor.decide(rd, trial)) for rd, row in pairs]
+            counted = [r for r in results if r is not None]
+            share = sum(counted) / len(counted) if counted else 0.0
+            if share > best:
+                best, best_choice = share, trial
+    return best_choice
 
 
 def _harmless_scores(
