@@ -69,7 +69,7 @@ def for_message(
     disclosed = own.level != "none"
     return Guidance(
         index=index,
-        serving=pressing_first(own.categories) if disclosed else (),
+        serving=pressing_first(own.guiding) if disclosed else (),
         needs=own.needs if disclosed else (),
         urgent=own.level == "urgent",
         support_first=safety.level != "none",

@@ -162,6 +162,7 @@ class Assessor:
             thresholds = self.model.thresholds[reading.variant]
         level, check_in = _level(hits, reading.scores, thresholds)
         categories = _categories(level, hits, reading.scores, thresholds)
+        leading = _leading(categories, hits, reading.scores, thresholds)
         needs = _needs(level, hits, reading.scores, thresholds)
         refusal_kind = _refusal(hits, reading.scores, thresholds)
         if refusal_kind == "self_harm_method":
@@ -179,6 +180,7 @@ class Assessor:
             cues=cues,
             check_in=check_in,
             trace=_trace(reading),
+            leading=tuple(c for c in ordered if c in leading),
         )
 
     def _unreadable(self, reading: Reading) -> SafetyAssessment:
@@ -256,6 +258,18 @@ def _categories(
     elif level == "urgent" and not found & set(_DANGER):
         found.add("immediate_danger")
     return tuple(c for c in CATEGORIES if c in found)
+
+
+def _leading(
+    categories: Sequence[str], hits: Hits, scores: Scores | None, t: Thresholds | None
+) -> set[str]:
+    """The categories sure enough to choose the guidance that leads the answer: routing
+    casts a wider net (a missed line costs more than an extra one), guidance does not."""
+    if scores is None or t is None or not categories:
+        return set(categories)
+    sure = {c for c in categories if scores.categories[c] >= t.category_lead}
+    sure |= set(hits.urgent | hits.disclosed) & set(categories)
+    return sure or {max(categories, key=lambda c: scores.categories[c])}
 
 
 def _needs(

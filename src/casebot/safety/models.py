@@ -70,6 +70,13 @@ class SafetyAssessment:
     check_in: bool = False
     # Why: the rules that fired and the scores, for the eval report (never logged).
     trace: Trace | None = None
+    # The categories sure enough to choose which guidance leads the answer (a subset of
+    # `categories`, which cast the wider net signposts need); empty: all of them.
+    leading: tuple[str, ...] = ()
+
+    @property
+    def guiding(self) -> tuple[str, ...]:
+        return self.leading or self.categories
 
     @property
     def refused(self) -> bool:

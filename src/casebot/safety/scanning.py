@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -158,9 +159,17 @@ class Rules:
         whole = ("need", "refusal", "injection", "framing")  # read over the whole text
         self._whole = [r for r in self.rules if r.tier in whole]
         self._clause = [r for r in self.rules if r.tier not in whole]
+        # A message's sentences are scanned again as units of their own: their clauses are
+        # the message's clauses, so what matched is remembered (text in memory only).
+        self._matches = lru_cache(maxsize=2048)(self._match_clause)
+        self._normalised = lru_cache(maxsize=512)(lambda text: normalise(text, lexicon))
 
     def normalise(self, text: str) -> str:
-        return normalise(text, self.lexicon)
+        result: str = self._normalised(text)
+        return result
+
+    def _match_clause(self, clause: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self._clause if r.pattern.search(clause))
 
     def scan(self, text: str, normalised: bool = False) -> Hits:
         norm = text if normalised else self.normalise(text)
@@ -172,7 +181,7 @@ class Rules:
                 fired[rule.id] = None
                 _whole_hit(hits, rule)
         for clause in clauses(norm) or [norm]:
-            _scan_clause(hits, self._clause, clause, fired, hits.framed)
+            _scan_clause(hits, self._matches(clause), fired, hits.framed)
         hits.fired = list(fired)
         return hits
 
@@ -189,10 +198,9 @@ def _whole_hit(hits: Hits, rule: Rule) -> None:
 
 
 def _scan_clause(
-    hits: Hits, rules: Sequence[Rule], clause: str, fired: dict[str, None], framed: bool
+    hits: Hits, matched: Sequence[Rule], fired: dict[str, None], framed: bool
 ) -> None:
     """One clause: a negation or the past tense reaches only the clause it stands in."""
-    matched = [r for r in rules if r.pattern.search(clause)]
     negated = {r.category for r in matched if r.tier == "negation" and r.category}
     past = {r.category for r in matched if r.tier == "past" and r.category}
     hits.negated |= negated

@@ -14,11 +14,11 @@ not needed here, so a new scikit-learn at install cannot change what casebot ser
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -58,16 +58,13 @@ def tokens(norm: str) -> list[str]:
 def ngrams(norm: str) -> Counter[str]:
     """Word 1-2-grams ("w:") and character 3-5-grams within words ("c:") of one text."""
     words = tokens(norm)
-    counts: Counter[str] = Counter()
-    for i, word in enumerate(words):
-        counts["w:" + word] += 1
-        if i:
-            counts["w:" + words[i - 1] + " " + word] += 1
+    grams = ["w:" + w for w in words]
+    grams += ["w:" + a + " " + b for a, b in pairwise(words)]
+    for word in words:
         padded = f" {word} "
-        for n in (3, 4, 5):
-            for j in range(len(padded) - n + 1):
-                counts["c:" + padded[j : j + n]] += 1
-    return counts
+        size = len(padded)
+        grams += ["c:" + padded[j : j + n] for n in (3, 4, 5) for j in range(size - n + 1)]
+    return Counter(grams)
 
 
 @dataclass(frozen=True)
@@ -80,23 +77,19 @@ class Vocabulary:
 
     def sparse(self, counts: Counter[str]) -> tuple[Matrix, Matrix]:
         """tf-idf (sublinear tf), each block (words, characters) scaled to unit length."""
-        cols = []
-        tfs = []
-        for gram, count in counts.items():
-            col = self.index.get(gram)
-            if col is not None:
-                cols.append(col)
-                tfs.append(1.0 + math.log(count))
-        if not cols:
+        get = self.index.get
+        known = [(col, n) for gram, n in counts.items() if (col := get(gram)) is not None]
+        if not known:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx = np.asarray(cols, dtype=np.int64)
-        values = np.asarray(tfs, dtype=np.float32) * self.idf[idx]
+        idx = np.fromiter((c for c, _ in known), dtype=np.int64, count=len(known))
+        tf = np.fromiter((n for _, n in known), dtype=np.float32, count=len(known))
+        values = (1.0 + np.log(tf)) * self.idf[idx]
         is_word = idx < self.words
         for block in (is_word, ~is_word):
             norm = float(np.sqrt(np.sum(values[block] ** 2)))
             if norm:
                 values[block] /= norm
-        return idx, values
+        return idx, values.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -161,6 +154,9 @@ class Thresholds:
     # At most this many categories from the scores (0: no limit): a reply can point to a
     # few situations well, and each takes places among the signposts.
     max_categories: int = 0
+    # Categories at or above this (best F1 on dev) choose the guidance that leads; routing
+    # uses `category`, chosen for routing.
+    category_lead: float = 0.5
 
     def refuses(self, harmful: float, kind: str) -> bool:
         return harmful >= self.harmful_by_kind.get(kind, self.harmful)
@@ -193,16 +189,31 @@ class Memory:
     vectors: Matrix  # (messages, dim)
     levels: Matrix  # (messages,) 0 none, 1 sensitive, 2 urgent
 
+    def __post_init__(self) -> None:
+        # Split once by level, so a query is three products and no masking.
+        groups = {
+            "calm": self.vectors[self.levels == 0],
+            "urgent": self.vectors[self.levels == 2],
+            "disclosing": self.vectors[self.levels >= 1],
+        }
+        transposed = {k: np.ascontiguousarray(v.T) for k, v in groups.items()}
+        object.__setattr__(self, "_groups", transposed)
+
     def closeness(self, queries: Matrix, exclude: Matrix | None = None) -> Matrix:
         """(queries, 2): urgent minus calm, and disclosing (sensitive or urgent) minus calm,
         each the mean similarity of the NEIGHBOURS nearest. `exclude` (queries, messages)
         masks neighbours out (an author's own messages, when fitting)."""
-        sims = queries @ self.vectors.T
         if exclude is not None:
-            sims = np.where(exclude, -1.0, sims)
-        calm = _top_mean(sims[:, self.levels == 0])
-        urgent = _top_mean(sims[:, self.levels == 2])
-        disclosing = _top_mean(sims[:, self.levels >= 1])
+            sims = np.where(exclude, -1.0, queries @ self.vectors.T)
+            calm = _top_mean(sims[:, self.levels == 0])
+            urgent = _top_mean(sims[:, self.levels == 2])
+            disclosing = _top_mean(sims[:, self.levels >= 1])
+        else:
+            groups: dict[str, Matrix] = self._groups  # type: ignore[attr-defined]
+            q = queries.astype(np.float32)
+            calm = _top_mean(q @ groups["calm"])
+            urgent = _top_mean(q @ groups["urgent"])
+            disclosing = _top_mean(q @ groups["disclosing"])
         return np.stack([urgent - calm, disclosing - calm], axis=1)
 
 

@@ -412,6 +412,7 @@ def choose_thresholds(
         check_in=check_in,
         sensitive=sensitive,
         category=category,
+        category_lead=category,
         need=need,
         harmful=HARMFUL,
         history_decay=decay,
