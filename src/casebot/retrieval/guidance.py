@@ -66,7 +66,8 @@ def for_message(
     # in the batch the assessor asked for, so their vectors are a prefix of it.
     own_vectors = None if vectors is None else vectors[: len(assessor.texts(message))]
     own = assessor.assess(message, (), own_vectors) if history else safety
-    disclosed = own.level != "none"
+    # In doubt (a check-in), the lead-in carries 999 and the question is answered as asked.
+    disclosed = own.level != "none" and not own.check_in
     return Guidance(
         index=index,
         serving=pressing_first(own.guiding) if disclosed else (),

@@ -139,7 +139,7 @@ class Assessor:
         grams: list[Counter[str]] = [ngrams(n) for n in norms]
         probs = self.model.unit_probabilities(grams, fired, vectors)
         n_own = len(u.own)
-        now = combine(probs[:n_own])
+        now = self.model.combine(probs[:n_own], "full" if vectors is not None else "text")
         weights = [decay ** (k + 1) for k in range(len(u.earlier))]
         if u.joint is not None:
             weights.append(decay)

@@ -17,7 +17,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -182,6 +182,32 @@ NEIGHBOURS = 10
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """A message's level probability from its units: the whole message's, the highest of
+    its sentences', and how many sentences it has (the more sentences, the more chances for
+    one to score high by accident). Fitted on out-of-fold train scores (training.py)."""
+
+    whole: float
+    sentence: float
+    count: float
+    c: float
+
+    def __call__(self, whole: float, sentence: float, sentences: int) -> float:
+        z = (
+            self.whole * _logit(whole)
+            + self.sentence * _logit(sentence)
+            + self.count * float(np.log(max(sentences, 1)))
+            + self.c
+        )
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+
+def _logit(p: float) -> float:
+    q = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(q / (1 - q)))
+
+
+@dataclass(frozen=True)
 class Memory:
     """The train split's messages as embeddings with their levels: a text's nearest
     neighbours among urgent (or disclosing) messages against its nearest calm ones."""
@@ -257,6 +283,24 @@ class Model:
     embedder: str  # the embedding model the full layer was trained on
     dim: int
     memory: Memory
+    aggregate: Mapping[str, Aggregate] = field(default_factory=dict)  # "full:urgent", ...
+
+    def combine(self, probs: Matrix, variant: str) -> Scores:
+        """A message's scores from its units (the whole first, then its sentences): the
+        levels through the fitted aggregate, every other head the maximum."""
+        scores = combine(probs)
+        agg_u = self.aggregate.get(f"{variant}:urgent")
+        agg_s = self.aggregate.get(f"{variant}:sensitive")
+        if agg_u is None or agg_s is None:
+            return scores
+        u, s = LEVELS.index("urgent"), LEVELS.index("sensitive")
+        n = max(len(probs) - 1, 1)
+        rest = probs[1:] if len(probs) > 1 else probs
+        return replace(
+            scores,
+            urgent=agg_u(float(probs[0, u]), float(rest[:, u].max()), n),
+            at_least_sensitive=agg_s(float(probs[0, s]), float(rest[:, s].max()), n),
+        )
 
     def rule_rows(self, fired: Sequence[Sequence[str]]) -> Matrix:
         rows = np.zeros((len(fired), len(self.rule_ids)), dtype=np.float32)
@@ -349,6 +393,9 @@ def save_model(model: Model, directory: Path) -> None:
         "vocabulary": vocab,
         "rules": list(model.rule_ids),
         "calibration": {k: [v.a, v.b, v.c] for k, v in model.calibration.items()},
+        "aggregate": {
+            k: [v.whole, v.sentence, v.count, v.c] for k, v in model.aggregate.items()
+        },
         "thresholds": {k: vars(v) for k, v in model.thresholds.items()},
     }
     (directory / META).write_text(json.dumps(meta, indent=0) + "\n", encoding="utf-8")
@@ -387,4 +434,7 @@ def load_model(directory: Path) -> Model:
         embedder=str(meta["embedder"]),
         dim=int(meta["dim"]),
         memory=Memory(arrays["memory_vectors"], arrays["memory_levels"].astype(np.int64)),
+        aggregate={
+            k: Aggregate(*map(float, v)) for k, v in meta.get("aggregate", {}).items()
+        },
     )

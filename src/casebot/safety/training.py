@@ -31,6 +31,7 @@ from casebot.safety.scanning import Rules
 from casebot.safety.scoring import (
     LEVELS,
     OUTPUTS,
+    Aggregate,
     Layer,
     Matrix,
     Memory,
@@ -44,6 +45,7 @@ from casebot.safety.scoring import (
 SEED = 11
 URGENT_RECALL = 0.97
 HARMFUL = 0.5  # refuse what is more likely a harmful request than not
+SURE = 0.95  # share of dev messages over the urgent threshold that are urgent
 WORD_FEATURES = 12000
 CHAR_FEATURES = 24000
 MIN_DF = 2
@@ -200,24 +202,71 @@ def _platt(scores: Matrix, near: Matrix | None, truth: Matrix) -> Platt:
 
 
 def _calibrate(
-    x: Any, y: dict[str, np.ndarray[Any, Any]], groups: Sequence[str], near: Matrix | None
-) -> dict[str, Platt]:
+    x: Any,
+    y: dict[str, np.ndarray[Any, Any]],
+    data: TrainingSet,
+    near: Matrix | None,
+    xs: Any,
+    parts: Sentences,
+    embedded: bool,
+) -> tuple[dict[str, Platt], dict[str, Aggregate]]:
     """Platt scaling of P(urgent) and P(sensitive or urgent), stacked with the neighbours'
-    closeness, on out-of-fold scores with folds split by author."""
+    closeness, on out-of-fold scores with folds split by author; then the aggregate that
+    reads a message from its whole and its sentences, fitted on the same folds."""
     from sklearn.model_selection import GroupKFold
 
     level = y["level"]
     oof = np.zeros((len(level), len(LEVELS)))
-    for train_idx, held_idx in GroupKFold(n_splits=FOLDS).split(x, level, list(groups)):
+    oof_s = np.zeros((len(parts.owner), len(LEVELS)))
+    owner = np.array(parts.owner, dtype=np.int64)
+    for train_idx, held_idx in GroupKFold(n_splits=FOLDS).split(x, level, list(data.groups)):
         model = _logistic(True).fit(x[train_idx], level[train_idx])
         oof[np.ix_(held_idx, model.classes_)] = model.predict_proba(x[held_idx])
-    urgent = oof[:, 2]
-    return {
-        "urgent": _platt(urgent, None if near is None else near[:, 0], (level == 2).astype(int)),
+        held_s = np.flatnonzero(np.isin(owner, held_idx))
+        if len(held_s):
+            oof_s[np.ix_(held_s, model.classes_)] = model.predict_proba(xs[held_s])
+    near_s = parts.near if embedded else None
+    platts = {
+        "urgent": _platt(oof[:, 2], None if near is None else near[:, 0], (level == 2).astype(int)),
         "sensitive": _platt(
-            urgent + oof[:, 1], None if near is None else near[:, 1], (level >= 1).astype(int)
+            oof[:, 2] + oof[:, 1], None if near is None else near[:, 1], (level >= 1).astype(int)
         ),
     }
+    aggs = {}
+    for key, column, truth in (("urgent", 0, level == 2), ("sensitive", 1, level >= 1)):
+        whole_p = oof[:, 2] if key == "urgent" else oof[:, 2] + oof[:, 1]
+        sent_p = oof_s[:, 2] if key == "urgent" else oof_s[:, 2] + oof_s[:, 1]
+        whole = platts[key](whole_p, None if near is None else near[:, column])
+        sent = platts[key](sent_p, None if near_s is None else near_s[:, column])
+        aggs[key] = _aggregate(data, whole, sent, owner, truth.astype(int))
+    return platts, aggs
+
+
+def _aggregate(
+    data: TrainingSet, whole: Matrix, sent: Matrix, owner: Matrix, truth: Matrix
+) -> Aggregate:
+    from sklearn.linear_model import LogisticRegression
+
+    messages = [
+        i for i, (t, r) in enumerate(zip(data.texts, data.rows, strict=True)) if t == r.message.text
+    ]
+    best = {i: whole[i] for i in messages}
+    count = dict.fromkeys(messages, 0)
+    for k, i in enumerate(owner.tolist()):
+        best[i] = max(best[i], sent[k]) if count[i] else sent[k]
+        count[i] += 1
+    rows = [
+        [_safe_logit(whole[i]), _safe_logit(best[i]), float(np.log(max(count[i], 1)))]
+        for i in messages
+    ]
+    model = LogisticRegression(C=100.0, random_state=SEED).fit(np.array(rows), truth[messages])
+    a, b, c = (float(v) for v in model.coef_[0])
+    return Aggregate(a, b, c, float(model.intercept_[0]))
+
+
+def _safe_logit(p: float) -> float:
+    q = min(max(float(p), 1e-6), 1 - 1e-6)
+    return float(np.log(q / (1 - q)))
 
 
 def memory(data: TrainingSet, vectors: Matrix) -> tuple[Memory, Matrix]:
@@ -238,6 +287,7 @@ class Fitted:
     layers: dict[str, Layer]
     calibration: dict[str, Platt]
     memory: Memory
+    aggregate: dict[str, Aggregate]
 
 
 def with_key_sentences(
@@ -302,16 +352,52 @@ def fit(
     advance(1)
     layers: dict[str, Layer] = {}
     calibration: dict[str, Platt] = {}
+    aggregate: dict[str, Aggregate] = {}
+    parts = _sentences_of(data, rules, embed, mem)
     for variant, vecs in (("full", vectors), ("text", None)):
         advance = reporter.stage(f"Fitting the {variant} classifier", 1)
         x = design(vocab, rule_ids, data.norms, data.fired, vecs)
         weights, bias = _fit_heads(x, y)
         layers[variant] = _layer(weights, bias, dim if vecs is not None else None, len(vocab.index))
         stacked = near if vecs is not None else None
-        for key, platt in _calibrate(x, y, data.groups, stacked).items():
+        sentence_vectors = parts.vectors if vecs is not None else None
+        xs = design(vocab, rule_ids, parts.norms, parts.fired, sentence_vectors)
+        platts, aggs = _calibrate(x, y, data, stacked, xs, parts, vecs is not None)
+        for key, platt in platts.items():
             calibration[f"{variant}:{key}"] = platt
+        for key, agg in aggs.items():
+            aggregate[f"{variant}:{key}"] = agg
         advance(1)
-    return Fitted(vocab, tuple(rule_ids), layers, calibration, mem)
+    return Fitted(vocab, tuple(rule_ids), layers, calibration, mem, aggregate)
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """The sentences of the train messages that have more than one, with their owner."""
+
+    owner: list[int]  # index of the message's whole unit in the TrainingSet
+    norms: list[str]
+    fired: list[list[str]]
+    vectors: Matrix
+    near: Matrix  # closeness to the memory, the owner's author left out
+
+
+def _sentences_of(data: TrainingSet, rules: Rules, embed: Embed, mem: Memory) -> Sentences:
+    owner, texts = [], []
+    for i, (text, row) in enumerate(zip(data.texts, data.rows, strict=True)):
+        if text == row.message.text:
+            own = units(text).own
+            owner += [i] * (len(own) - 1)
+            texts += list(own[1:])
+    norms = [rules.normalise(t) for t in texts]
+    fired = [rules.scan(n, normalised=True).fired for n in norms]
+    vectors = embed(texts) if texts else np.zeros((0, mem.vectors.shape[1]), dtype=np.float32)
+    authors = np.array([data.groups[i] for i in owner])
+    triples = zip(data.texts, data.rows, data.groups, strict=True)
+    mem_authors = np.array([g for t, r, g in triples if t == r.message.text])
+    exclude = authors[:, None] == mem_authors[None, :] if len(owner) else None
+    near = mem.closeness(vectors, exclude) if len(owner) else np.zeros((0, 2))
+    return Sentences(owner, norms, fired, vectors, near)
 
 
 # --- thresholds on dev ---------------------------------------------------------------------
@@ -333,6 +419,7 @@ def _model(fitted: Fitted, embedder: str, dim: int, thresholds: dict[str, Thresh
         embedder=embedder,
         dim=dim,
         memory=fitted.memory,
+        aggregate=fitted.aggregate,
     )
 
 
@@ -364,6 +451,16 @@ def _urgent_threshold(scores: Sequence[float], floors: Sequence[bool], target: f
     return 0.0
 
 
+def _sure(scores: Sequence[float], truth: Sequence[bool], check_in: float) -> float:
+    """The lowest threshold, at or above the check-in one, over which at least SURE of the
+    dev messages are urgent: below it the reply asks whether the person is safe now."""
+    for t in sorted({round(x, 4) for x in scores if x >= check_in}):
+        above = [y for x, y in zip(scores, truth, strict=True) if x >= t]
+        if above and sum(above) / len(above) >= SURE:
+            return float(t)
+    return 0.99
+
+
 def _best_f1(scores: Sequence[float], truth: Sequence[bool]) -> float:
     best, best_t = -1.0, 0.5
     for t in np.linspace(0.05, 0.95, 91):
@@ -387,8 +484,8 @@ def choose_thresholds(
     pairs = [(rd, r.message) for rd, r in zip(readings, english, strict=True) if rd.scores]
     urgent = [(rd.scores.urgent, bool(rd.hits.urgent)) for rd, m in pairs if m.level == "urgent"]  # type: ignore[union-attr]
     check_in = _urgent_threshold([s for s, _ in urgent], [f for _, f in urgent], URGENT_RECALL)
-    sure = _best_f1(
-        [rd.scores.urgent for rd, _ in pairs], [m.level == "urgent" for _, m in pairs]  # type: ignore[union-attr]
+    sure = _sure(
+        [rd.scores.urgent for rd, _ in pairs], [m.level == "urgent" for _, m in pairs], check_in  # type: ignore[union-attr]
     )
     sensitive = _best_f1(
         [rd.scores.at_least_sensitive for rd, _ in pairs], [m.level != "none" for _, m in pairs]  # type: ignore[union-attr]
@@ -485,6 +582,7 @@ def train(
         chosen = choose_thresholds(readings, dev_rows, harmless, decay)
         if routes is not None:
             chosen = _category_for_routing(assessor, readings, dev_rows, chosen, routes)
+            chosen = _check_in_for_routing(assessor, readings, dev_rows, chosen, routes)
         thresholds[variant] = chosen
         model = replace(model, thresholds=dict(thresholds))
         advance(1)
@@ -512,6 +610,29 @@ def _category_for_routing(
             if share > best:
                 best, best_choice = share, trial
     return best_choice
+
+
+def _check_in_for_routing(
+    assessor: Assessor,
+    readings: Sequence[Reading],
+    rows: Sequence[Row],
+    chosen: Thresholds,
+    routes: RouteCheck,
+) -> Thresholds:
+    """The highest check-in threshold at which at least URGENT_RECALL of the urgent dev
+    messages are caught as a person sees it: 999 first and a matching line."""
+    english = [r for r in rows if r.message.english]
+    pairs = [(rd, row) for rd, row in zip(readings, english, strict=True)]
+    urgent = [(rd, row) for rd, row in pairs if row.message.level == "urgent" and rd.scores]
+    scores = sorted({round(rd.scores.urgent, 4) for rd, _ in urgent if rd.scores}, reverse=True)
+    step = max(1, len(scores) // 80)  # a grid of about 80 candidates, highest first
+    for t in [*scores[::step], 0.0]:
+        trial = replace(chosen, check_in=t, urgent=max(t, chosen.urgent))
+        caught = [routes(row, assessor.decide(rd, trial)) for rd, row in urgent]
+        counted = [c for c in caught if c is not None]
+        if counted and sum(counted) / len(counted) >= URGENT_RECALL:
+            return trial
+    return chosen
 
 
 def _harmless_scores(
