@@ -16,27 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from casebot.errors import DatasetError
-from casebot.safety.models import CATEGORIES, NEEDS, Level
+from casebot.safety.models import CATEGORIES, NEEDS, Harm, Level
 
 Split = Literal["train", "dev", "test"]
-Harm = Literal[
-    "locate_person",
-    "personal_data",
-    "fabricate",
-    "evade_police",
-    "evade_vetting",
-    "self_harm_method",
-    "harm_others",
-]
-HARMS: tuple[str, ...] = (
-    "locate_person",
-    "personal_data",
-    "fabricate",
-    "evade_police",
-    "evade_vetting",
-    "self_harm_method",
-    "harm_others",
-)
 
 
 class HistoryTurn(BaseModel):

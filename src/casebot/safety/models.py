@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 Level = Literal["none", "sensitive", "urgent"]
 
@@ -27,6 +27,19 @@ CATEGORIES: tuple[str, ...] = (
 # line fits: guidance can serve these as well as categories (someone who cannot speak needs
 # the silent 999 call before anything else), and the catalog says which services serve them.
 NEEDS: tuple[str, ...] = ("cannot_speak", "deaf", "child_speaker", "male_victim", "third_party")
+
+# The kinds of harmful request casebot refuses (the classifier's harm head, the refusal
+# rules and their texts).
+Harm = Literal[
+    "locate_person",
+    "personal_data",
+    "fabricate",
+    "evade_police",
+    "evade_vetting",
+    "self_harm_method",
+    "harm_others",
+]
+HARM_KINDS: tuple[str, ...] = get_args(Harm)
 
 _RANK = {"none": 0, "sensitive": 1, "urgent": 2}
 

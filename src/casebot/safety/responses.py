@@ -15,8 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from casebot.errors import PromptError
 from casebot.safety.catalog import Catalog, out_of_date_numbers_in
-from casebot.safety.models import CATEGORIES, Level
-from casebot.safety.scanning import HARM_KINDS
+from casebot.safety.models import CATEGORIES, HARM_KINDS, Level
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9-]+)\.(phone|text|url|name|hours)\}")
 

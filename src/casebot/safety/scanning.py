@@ -33,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from casebot.errors import PromptError
-from casebot.safety.models import CATEGORIES, NEEDS
+from casebot.safety.models import CATEGORIES, HARM_KINDS, NEEDS
 from casebot.safety.normalise import Lexicon, clauses, normalise, strip_reported_quotes
 
 Tier = Literal[
@@ -48,27 +48,6 @@ Tier = Literal[
     "negation",
     "past",
 ]
-TIERS: tuple[str, ...] = (
-    "urgent",
-    "disclosure",
-    "feature",
-    "marker",
-    "need",
-    "refusal",
-    "injection",
-    "framing",
-    "negation",
-    "past",
-)
-HARM_KINDS = (
-    "locate_person",
-    "personal_data",
-    "fabricate",
-    "evade_police",
-    "evade_vetting",
-    "self_harm_method",
-    "harm_others",
-)
 _MACRO = re.compile(r"\{([A-Z][A-Z_]+)\}")
 
 

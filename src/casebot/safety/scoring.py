@@ -25,19 +25,10 @@ from typing import Any
 import numpy as np
 
 from casebot.errors import PromptError
-from casebot.safety.models import CATEGORIES, NEEDS
+from casebot.safety.models import CATEGORIES, HARM_KINDS, NEEDS
 
 Matrix = np.ndarray[Any, Any]
 
-HARM_KINDS = (
-    "locate_person",
-    "personal_data",
-    "fabricate",
-    "evade_police",
-    "evade_vetting",
-    "self_harm_method",
-    "harm_others",
-)
 LEVELS = ("none", "sensitive", "urgent")
 # The columns of the one linear layer, head by head.
 OUTPUTS: tuple[str, ...] = (

@@ -25,8 +25,8 @@ from casebot.embeddings import Embedder
 from casebot.errors import UsageError
 from casebot.progress import Reporter, SilentReporter
 from casebot.safety.assess import Assessor, Reading, units
-from casebot.safety.data import HARMS, Row, load_split
-from casebot.safety.models import CATEGORIES, NEEDS, SafetyAssessment
+from casebot.safety.data import Row, load_split
+from casebot.safety.models import CATEGORIES, HARM_KINDS, NEEDS, SafetyAssessment
 from casebot.safety.scanning import Rules
 from casebot.safety.scoring import (
     LEVELS,
@@ -95,7 +95,7 @@ def targets(rows: Sequence[Row]) -> dict[str, np.ndarray[Any, Any]]:
     m = [r.message for r in rows]
     out: dict[str, np.ndarray[Any, Any]] = {
         "level": np.array([LEVELS.index(x.level) for x in m]),
-        "harm": np.array([0 if x.harmful is None else 1 + HARMS.index(x.harmful) for x in m]),
+        "harm": np.array([0 if x.harmful is None else 1 + HARM_KINDS.index(x.harmful) for x in m]),
     }
     for c in CATEGORIES:
         out[f"category:{c}"] = np.array([int(c in x.categories) for x in m])
@@ -160,7 +160,7 @@ def _fit_heads(x: Any, y: dict[str, np.ndarray[Any, Any]]) -> tuple[Matrix, Matr
     """Weights (features, outputs) and biases (outputs,) in OUTPUTS order."""
     weights = np.zeros((x.shape[1], len(OUTPUTS)), dtype=np.float64)
     bias = np.zeros(len(OUTPUTS), dtype=np.float64)
-    for head, size in (("level", len(LEVELS)), ("harm", 1 + len(HARMS))):
+    for head, size in (("level", len(LEVELS)), ("harm", 1 + len(HARM_KINDS))):
         model = _logistic(True).fit(x, y[head])
         start = OUTPUTS.index(f"{head}:{'none'}")
         for k, cls in enumerate(model.classes_):
