@@ -41,4 +41,6 @@ class FailingStore:
         raise RetrievalUnavailable("connection refused")
 
     def count(self) -> int:
-        return 0
+        from casebot.errors import RetrievalUnavailable
+
+        raise RetrievalUnavailable("connection refused")

@@ -20,7 +20,7 @@ SRC = REPO / "src" / "casebot"
 # Lowest first. Modules in the first layer may import each other; in any other layer, a
 # package imports only from layers below its own.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("casebot", "config", "errors", "text", "tokens", "offline", "progress", "openai_compat"),
+    ("casebot", "config", "errors", "text", "tokens", "offline", "progress", "openai_compat", "logs"),
     ("embeddings",),
     # Knowledge files name safety categories in `serves:`, so ingest sits above safety.
     ("index", "safety"),
@@ -28,7 +28,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("retrieval",),
     ("answer",),
     ("runtime",),  # the composition root: builds every stage from Settings
-    ("api", "evals"),
+    ("health",),  # readiness of what runtime built: index, consistency, store
+    ("api", "evals", "check"),
     ("cli",),
 )
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,10 +14,11 @@ from rich.table import Table
 
 from casebot.config import Settings
 from casebot.errors import CasebotError, InvalidInput
-from casebot.evals import DEFAULT_BASELINE, DEFAULT_REPORT_DIR, DEFAULT_TOLERANCE
+from casebot.evals import DEFAULT_BASELINE, DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:
     from casebot.api.schemas import ChatResponse
+    from casebot.check import Problem
 
 app = typer.Typer(
     help="casebot: cited answers about the Baroness Casey Review, with safe signposting.",
@@ -36,12 +38,30 @@ def _say(command: str, message: str) -> None:
 
 
 def _settings(command: str) -> Settings:
-    """Settings from the environment; a bad value exits 2 with one line saying what is wrong."""
-    try:
-        return Settings()
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        _say(command, "configuration error: " + " ".join(str(exc).split()))
-        raise typer.Exit(2) from None
+    """Settings from the environment; bad values exit 2, each named on its own line."""
+    from casebot.check import load_settings
+
+    settings, problems = load_settings()
+    _refuse(command, problems)
+    assert settings is not None
+    return settings
+
+
+def _refuse(command: str, problems: Sequence[Problem]) -> None:
+    """Exit 2 after one line per problem, when there are any."""
+    for problem in problems:
+        _say(command, f"configuration error: {problem.line()}")
+    if problems:
+        raise typer.Exit(2)
+
+
+def _checked(command: str) -> Settings:
+    """Settings, then the data files casebot cannot run without (catalog, prompts, model)."""
+    from casebot.check import check_data
+
+    settings = _settings(command)
+    _refuse(command, check_data(settings))
+    return settings
 
 
 def _fail(command: str, exc: CasebotError) -> typer.Exit:
@@ -86,8 +106,9 @@ def run_ingest(settings: Settings, force: bool = False, quiet: bool = False) -> 
 def ingest(
     force: Annotated[bool, typer.Option(help="Rebuild everything, ignoring the manifest.")] = False,
 ) -> None:
-    """Ingest knowledge/ into the index (incremental, atomic; exit 0 when nothing changed)."""
-    settings = _settings("ingest")
+    """Ingest knowledge/ into the index (incremental, atomic; exit 0 when nothing changed).
+    The catalog, prompts and safety model are checked first."""
+    settings = _checked("ingest")
     try:
         run_ingest(settings, force)
     except CasebotError as exc:
@@ -160,17 +181,45 @@ def _print_answer(response: ChatResponse) -> None:
 
 
 @app.command()
+def check() -> None:
+    """Check settings, the services catalog, prompts, the safety model and the index; one
+    line per problem, exit 2 if there is any."""
+    from casebot.check import check_index
+
+    settings = _checked("check")
+    _refuse("check", check_index(settings))
+    console.print("casebot check: settings, catalog, prompts, safety model and index are fine")
+
+
+@app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind. Default: CASEBOT_HOST or 127.0.0.1.")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port to listen on. Default: CASEBOT_PORT or 8000."),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (one worker: embedded Chroma is single-process)."""
+    """Serve the HTTP API (one worker: embedded Chroma is single-process). Settings and data
+    files are checked first; logs are JSON lines on stderr (docs/operations.md)."""
     import uvicorn
 
     from casebot.api.app import create_app
+    from casebot.logs import log_config
 
-    settings = _settings("serve")
-    uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level="info")
+    settings = _checked("serve")
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=1,
+        log_config=log_config(settings.log_level),
+        log_level=settings.log_level,
+        access_log=False,  # casebot.access replaces it: no client address, no query string
+        timeout_keep_alive=settings.keep_alive_s,
+        server_header=False,
+    )
 
 
 @app.command("eval")
@@ -198,8 +247,12 @@ def eval_(
         float, typer.Option(help="Allowed drop below the baseline before a run fails.")
     ] = DEFAULT_TOLERANCE,
     report_dir: Annotated[
-        Path, typer.Option(help="Where report.json, .md and .html go.")
-    ] = DEFAULT_REPORT_DIR,
+        Path | None,
+        typer.Option(
+            help="Where report.json, .md and .html go. Default: CASEBOT_REPORT_DIR "
+            "(casebot-reports under the current directory)."
+        ),
+    ] = None,
     junit: Annotated[Path | None, typer.Option(help="Also write a JUnit XML file here.")] = None,
     no_peer: Annotated[
         bool, typer.Option("--no-peer", help="Skip the vanilla LangChain peer.")
@@ -214,6 +267,7 @@ def eval_(
     """Score casebot on the eval datasets, beside a vanilla LangChain peer; gate for CI."""
     from casebot.evals.command import EvalOptions, run_eval
 
+    settings = _settings("eval")
     defaults = EvalOptions()
     options = EvalOptions(
         datasets=tuple(dataset) if dataset else defaults.datasets,
@@ -222,12 +276,12 @@ def eval_(
         update_baseline=update_baseline,
         fail_under=tuple(fail_under or ()),
         tolerance=tolerance,
-        report_dir=report_dir,
+        report_dir=report_dir or settings.report_dir,
         junit=junit,
         peer=not no_peer,
         judged=judged,
     )
-    raise typer.Exit(run_eval(options, _settings("eval")))
+    raise typer.Exit(run_eval(options, settings))
 
 
 @safety_app.command("train")

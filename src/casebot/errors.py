@@ -5,8 +5,12 @@ CasebotError
  ├── ConfigError             (500) settings or data files are wrong
  │    ├── CatalogError       services.yaml failed validation
  │    └── PromptError        a prompt file failed validation
+ ├── RequestTimeout          (408) the request body did not arrive in time
+ ├── PayloadTooLarge         (413) the request body is over the limit
  ├── IndexNotReady           (503) no index has been built yet
  ├── RetrievalUnavailable    (503) the vector store or embedder failed
+ ├── Overloaded              (503) the work pool's queue is full: retry after a moment
+ ├── DeadlineExceeded        (504) the request's work did not finish in time
  ├── ProviderError           (502) an OpenAI-compatible endpoint failed (its caller re-raises
  │                                 it as GeneratorError or RetrievalUnavailable)
  ├── GeneratorError          (502) the model provider failed or timed out
@@ -41,6 +45,32 @@ class CatalogError(ConfigError):
 
 class PromptError(ConfigError):
     code = "prompt_invalid"
+
+
+class RequestTimeout(CasebotError):
+    code = "request_timeout"
+    status = 408
+
+
+class PayloadTooLarge(CasebotError):
+    code = "payload_too_large"
+    status = 413
+
+
+class Overloaded(CasebotError):
+    """Shed load: the caller should try again after `retry_after` seconds."""
+
+    code = "overloaded"
+    status = 503
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DeadlineExceeded(CasebotError):
+    code = "deadline_exceeded"
+    status = 504
 
 
 class IndexNotReady(CasebotError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from casebot.answer.models import MARKER as CITATION_MARKER
 from casebot.config import Settings
 from casebot.index.layout import IndexLayout
+from casebot.logs import JsonFormatter
 from casebot.index.version import LoadedIndex
 from tests.api.conftest import OpenClient
 from tests.conftest import TINY_DOCS
@@ -31,10 +33,12 @@ FREEZERS = "what did the review say about freezers"
 MARKER = "zqx-private-marker-7731"
 
 
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, str]:
+def assert_error(
+    response: Any, status: int, code: str | None = None, also: tuple[str, ...] = ()
+) -> dict[str, str]:
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"error"}
+    assert set(body) == {"error", *also}
     error = body["error"]
     assert set(error) == {"code", "message"}
     assert isinstance(error["code"], str) and error["code"]
@@ -42,6 +46,16 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert error["code"] == code
     return error
+
+
+def assert_not_ready(response: Any, code: str, check: str, status: str) -> dict[str, Any]:
+    """/readyz is 503 with the error shape, and `check` failed with `status` and a remedy."""
+    error = assert_error(response, 503, code, also=("checks",))
+    checks = response.json()["checks"]
+    assert set(checks) == {"index", "store"}
+    assert checks[check]["status"] == status and checks[check]["remedy"]
+    assert checks[check]["remedy"] in error["message"]
+    return checks
 
 
 def assert_urgent_first(body: dict[str, Any]) -> None:
@@ -251,8 +265,8 @@ def test_healthz_is_200_even_without_an_index(client_without_index: TestClient) 
 def test_readyz_is_503_with_error_shape_when_no_index_was_built(
     client_without_index: TestClient,
 ) -> None:
-    error = assert_error(client_without_index.get("/readyz"), 503, "index_not_ready")
-    assert "ingest" in error["message"]
+    checks = assert_not_ready(client_without_index.get("/readyz"), "index_not_ready", "index", "missing")
+    assert checks["index"]["remedy"] == "run `casebot ingest`"
 
 
 def test_readyz_is_200_with_the_current_index_version_once_built(
@@ -264,6 +278,7 @@ def test_readyz_is_200_with_the_current_index_version_once_built(
     assert body["status"] == "ready"
     assert body["index_version"] == IndexLayout(tiny_index.index_root).current_version()
     assert body["chunks"] == len(loaded_index(client).chunks) > 0
+    assert body["checks"] == {"index": {"status": "ok"}, "store": {"status": "ok"}}
 
 
 def test_openapi_and_docs_are_served_with_the_chat_contract(client: TestClient) -> None:
@@ -479,11 +494,13 @@ def test_no_log_record_contains_the_message_text(
     invalid = client.post("/v1/chat", json={"message": MARKER, "mode": "creative"})
     searched = client.post("/v1/search", json={"query": f"{MARKER} freezers"})
     assert [r.status_code for r in (ok, urgent, invalid, searched)] == [200, 200, 422, 200]
-    access = [r for r in caplog.records if r.name == "casebot.api" and "/v1/chat" in r.getMessage()]
-    assert len(access) == 3, "each request is logged (method, path, status, time)"
-    for record in caplog.records:
-        assert MARKER not in record.getMessage(), record.name
-        assert MARKER not in str(record.args)
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records]
+    access = [line for line in lines if line["logger"] == "casebot.access"]
+    assert [a["route"] for a in access] == ["/v1/chat"] * 3 + ["/v1/search"]
+    assert [a["status"] for a in access] == [200, 200, 422, 200]
+    assert access[1]["safety_level"] == "urgent" and access[0]["mode"] == "extractive"
+    for line in lines:
+        assert MARKER not in json.dumps(line), line
 
 
 # --- the real corpus and model (a handful of end-to-end checks) -----------------------------

@@ -18,7 +18,7 @@ from casebot.index.layout import IndexLayout
 from casebot.index.version import VECTORS_NAME
 from casebot.runtime import build_collaborators
 from tests.api.conftest import OpenClient
-from tests.api.test_app import URGENT, assert_error, assert_urgent_first
+from tests.api.test_app import URGENT, assert_not_ready, assert_urgent_first
 from tests.contract import assert_chat_contract
 from tests.fakes import HashingEmbedder
 from tests.providers import LLM_BASE_URL, LLM_URL
@@ -57,8 +57,9 @@ def test_an_inconsistent_index_is_not_ready_with_the_reason_and_answers_still_ca
 ) -> None:
     _corrupt_vectors(tiny_index)
     client = open_client(tiny_index)
-    error = assert_error(client.get("/readyz"), 503, "index_not_ready")
-    assert "inconsistent" in error["message"] and "vectors" in error["message"]
+    checks = assert_not_ready(client.get("/readyz"), "index_not_ready", "index", "inconsistent")
+    assert "vectors" in checks["index"]["detail"]
+    assert "casebot ingest --force" in checks["index"]["remedy"]
     body = client.post("/v1/chat", json={"message": URGENT}).json()
     assert_chat_contract(body)
     assert_urgent_first(body)
@@ -69,8 +70,9 @@ def test_an_inconsistent_index_is_not_ready_with_the_reason_and_answers_still_ca
 def test_a_store_that_is_down_is_not_ready_and_answers_still_carry_999(
     client_with_failing_store: TestClient,
 ) -> None:
-    error = assert_error(client_with_failing_store.get("/readyz"), 503)
-    assert "store" in error["message"]
+    response = client_with_failing_store.get("/readyz")
+    checks = assert_not_ready(response, "retrieval_unavailable", "store", "unreachable")
+    assert "store" in checks["store"]["detail"] and checks["index"]["status"] == "ok"
     body = client_with_failing_store.post("/v1/chat", json={"message": URGENT}).json()
     assert_urgent_first(body)
 

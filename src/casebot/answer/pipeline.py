@@ -39,6 +39,11 @@ UNAVAILABLE = (
     "Please try again later."
 )
 
+BUSY = (
+    "casebot is very busy right now, so I can't answer that question yet. "
+    "Please try again in a moment."
+)
+
 
 @dataclass(frozen=True)
 class PipelineParams:
@@ -120,6 +125,18 @@ def answer(
     except Exception as exc:
         log.error("answer failed after the assessment: %s", type(exc).__name__)
         raise AnswerFailed(safety) from exc
+
+
+def triage(
+    message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
+) -> Answer | None:
+    """The reply when there is no time or room to answer (the work pool is full, or the
+    answer ran out of time): the assessment from the text alone, a few milliseconds. An
+    urgent message gets its safety reply; for anything else None (the caller sheds it)."""
+    safety = deps.assessor.assess(message, history, None)
+    if safety.level != "urgent":
+        return None
+    return _outcome(BUSY, safety, "out_of_scope", resolve_mode(mode, deps), ["busy"])
 
 
 def _answer(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -13,10 +15,19 @@ from starlette.concurrency import run_in_threadpool
 
 from casebot import __version__
 from casebot.answer.pipeline import Collaborators
+from casebot.api import docs
 from casebot.api.errors import install_error_handlers
-from casebot.api.middleware import LimitBodyMiddleware, PrivacyHeadersMiddleware
+from casebot.api.middleware import (
+    AccessLogMiddleware,
+    DeadlineMiddleware,
+    LimitBodyMiddleware,
+    PrivacyHeadersMiddleware,
+)
+from casebot.api.readiness import Watcher
 from casebot.api.routes import chat, health, search, services, sources
+from casebot.api.workpool import WorkPool
 from casebot.config import Settings
+from casebot.logs import FIELDS
 from casebot.openai_compat import http_client
 
 log = logging.getLogger("casebot.api")
@@ -38,11 +49,22 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # One client for the app's lifetime: model providers are called through it.
         with http_client() as http:
-            collaborators = await run_in_threadpool(builder, settings, http)
-            app.state.collaborators = collaborators
-            index = collaborators.index
-            log.info("casebot ready: index %s", index.version if index else "missing")
-            yield
+            app.state.collaborators = await run_in_threadpool(builder, settings, http)
+            pool = WorkPool(settings.work_threads, settings.work_queue, settings.retry_after_s)
+            app.state.pool = pool
+            watcher = Watcher(app, settings)
+            readiness = await watcher.refresh()
+            watching = asyncio.create_task(watcher.run())
+            fields = {"index_version": readiness.version, "ready": readiness.ready}
+            log.info("casebot started", extra={FIELDS: fields})
+            try:
+                yield
+            finally:
+                watching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watching
+                watcher.close()
+                pool.shutdown()
 
     app = FastAPI(
         title="casebot",
@@ -52,11 +74,14 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
             "with citations a reader can check and signposts to support services."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by docs.install with local assets: no third-party scripts
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
     for module in (chat, search, sources, services, health):
         app.include_router(module.router)
+    docs.install(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -65,6 +90,11 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
             allow_methods=["GET", "POST"],
             allow_headers=["content-type"],
         )
-    app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(PrivacyHeadersMiddleware)  # added last = outermost: a 413 gets it too
+    # Added innermost first: the access log is outermost, so it sees every response.
+    app.add_middleware(
+        LimitBodyMiddleware, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_s
+    )
+    app.add_middleware(DeadlineMiddleware, seconds=settings.request_timeout_s)
+    app.add_middleware(PrivacyHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
     return app

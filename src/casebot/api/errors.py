@@ -1,9 +1,12 @@
-"""casebot's error tree mapped to HTTP in one place. A 422 never echoes the request text."""
+"""casebot's error tree mapped to HTTP in one place. A 422 never echoes the request: not
+its text, not the names of keys the schema does not know."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,29 +15,48 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casebot.answer.pipeline import AnswerFailed
 from casebot.api.convert import safety_out
-from casebot.errors import CasebotError
+from casebot.api.middleware import OUTCOME, route_template
+from casebot.errors import CasebotError, Overloaded
+from casebot.logs import FIELDS
 
 log = logging.getLogger("casebot.api")
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        status_code=status,
+        content={"error": {"code": code, "message": message}},
+        headers=headers,
+    )
 
 
 def _validation_message(exc: RequestValidationError) -> str:
-    # loc and msg only: pydantic's "input" would repeat what the person wrote.
+    # loc and msg only: pydantic's "input" would repeat what the person wrote, and the loc
+    # of a key the schema does not know is that key, so it is not named either.
     parts = []
     for err in exc.errors()[:5]:
+        if err.get("type") == "extra_forbidden":
+            parts.append("unknown field (only the documented fields are accepted)")
+            continue
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
         parts.append(f"{loc}: {err.get('msg', 'invalid')}")
     return "; ".join(parts)
 
 
+def _where(request: Request) -> dict[str, Any]:
+    return {"method": request.method, "route": route_template(request.scope)}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CasebotError)
     async def casebot_error(request: Request, exc: CasebotError) -> JSONResponse:
-        log.warning("%s %s -> %s", request.method, request.url.path, exc.code)
-        return error_response(exc.status, exc.code, str(exc))
+        log.warning("request failed", extra={FIELDS: {**_where(request), "code": exc.code}})
+        headers = None
+        if isinstance(exc, Overloaded):
+            headers = {"retry-after": str(exc.retry_after)}
+        return error_response(exc.status, exc.code, str(exc), headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -45,11 +67,13 @@ def install_error_handlers(app: FastAPI) -> None:
         phrase = HTTPStatus(exc.status_code).phrase
         code = phrase.lower().replace(" ", "_")
         detail = exc.detail if isinstance(exc.detail, str) else phrase
-        return error_response(exc.status_code, code, detail)
+        # 405 carries Allow (starlette sets it on the exception).
+        return error_response(exc.status_code, code, detail, exc.headers)
 
     @app.exception_handler(AnswerFailed)
     async def answer_failed(request: Request, exc: AnswerFailed) -> JSONResponse:
-        log.error("%s %s failed after the safety assessment", request.method, request.url.path)
+        log.error("answer failed after the safety assessment", extra={FIELDS: _where(request)})
+        setattr(request.state, OUTCOME, {"safety_level": exc.safety.level})
         body = {
             "error": {"code": "internal_error", "message": "Something went wrong on our side."},
             "safety": safety_out(exc.safety).model_dump(),
@@ -58,5 +82,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
+        fields = {**_where(request), "error_type": type(exc).__name__}
+        log.error("request failed unexpectedly", extra={FIELDS: fields})
         return error_response(500, "internal_error", "Something went wrong on our side.")

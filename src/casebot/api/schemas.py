@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -15,15 +15,19 @@ MAX_MESSAGE = 2000
 MAX_TURNS = 20
 
 
+# Requests are strict: true is not a number, 5.0 is not a count, a number is not text.
+_REQUEST = ConfigDict(extra="forbid", strict=True)
+
+
 class Turn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _REQUEST
 
     role: Role
     content: str = Field(max_length=8000)
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _REQUEST
 
     message: str = Field(min_length=1, max_length=MAX_MESSAGE)
     history: list[Turn] = Field(default_factory=list, max_length=MAX_TURNS)
@@ -84,7 +88,7 @@ class ChatResponse(BaseModel):
 
 
 class SearchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _REQUEST
 
     query: str = Field(min_length=1, max_length=MAX_MESSAGE)
     k: int = Field(default=5, ge=1, le=20)
@@ -145,3 +149,55 @@ class FailedChatResponse(ErrorResponse):
     """A 500 after the safety assessment still carries it: 999 reaches a person in danger."""
 
     safety: SafetyOut
+
+
+class Check(BaseModel):
+    status: str
+    detail: str | None = None
+    remedy: str | None = None
+
+
+class Checks(BaseModel):
+    index: Check
+    store: Check
+
+
+class ReadyResponse(BaseModel):
+    status: Literal["ready"]
+    index_version: str
+    chunks: int
+    checks: Checks
+
+
+class NotReadyResponse(ErrorResponse):
+    """Not ready: the first problem in `error`, every check with its remedy in `checks`."""
+
+    checks: Checks
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+
+
+_DESCRIPTIONS = {
+    400: "The body is not readable JSON text",
+    408: "The request body stalled",
+    413: "The request body is over the limit",
+    422: "The request does not match the schema (the input is never repeated)",
+    500: "Something went wrong on our side",
+    503: "Not ready, or busy (then Retry-After says when to try again)",
+    504: "The request did not finish in time",
+}
+POST_ERRORS = (400, 408, 413, 422, 500, 503, 504)
+GET_ERRORS = (500, 504)
+
+
+def error_responses(*statuses: int, **models: type[BaseModel]) -> dict[int | str, Any]:
+    """OpenAPI entries for the error statuses a route returns (models by "s<status>")."""
+    return {
+        status: {
+            "model": models.get(f"s{status}", ErrorResponse),
+            "description": _DESCRIPTIONS[status],
+        }
+        for status in statuses
+    }

@@ -6,6 +6,9 @@ without importing the suite.
 
 from pathlib import Path
 
+# Re-exported: the suite's defaults read from one place.
+from casebot.config import DEFAULT_REPORT_DIR as DEFAULT_REPORT_DIR
+
 EVALS_DIR = Path(__file__).resolve().parents[3] / "evals"
 DATASETS_DIR = EVALS_DIR / "datasets"
 # The team's qa and conversation sets; the labelled safety messages (dev and sealed test,
@@ -17,5 +20,4 @@ DEFAULT_DATASETS = tuple(
 SAFETY_EXPECTATIONS = EVALS_DIR / "safety_expectations.yaml"
 DEFAULT_BASELINE = EVALS_DIR / "baseline.json"
 FLOORS = EVALS_DIR / "floors.yaml"
-DEFAULT_REPORT_DIR = EVALS_DIR / "reports"
 DEFAULT_TOLERANCE = 0.02  # how far below the baseline a 0..1 metric may fall

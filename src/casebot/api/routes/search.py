@@ -3,24 +3,35 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 
-from casebot.api.deps import CollaboratorsDep, IndexDep
-from casebot.api.schemas import ErrorResponse, SearchHit, SearchRequest, SearchResponse
+from casebot.api.deps import CollaboratorsDep, IndexDep, PoolDep, WorkTimeout
+from casebot.api.schemas import (
+    POST_ERRORS,
+    SearchHit,
+    SearchRequest,
+    SearchResponse,
+    error_responses,
+)
 from casebot.errors import RetrievalUnavailable
 from casebot.retrieval.hybrid import search as hybrid_search
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
 
-@router.post("/search", response_model=SearchResponse, responses={503: {"model": ErrorResponse}})
-async def search(body: SearchRequest, deps: CollaboratorsDep, index: IndexDep) -> SearchResponse:
+@router.post("/search", response_model=SearchResponse, responses=error_responses(*POST_ERRORS))
+async def search(
+    body: SearchRequest,
+    deps: CollaboratorsDep,
+    index: IndexDep,
+    pool: PoolDep,
+    timeout: WorkTimeout,
+) -> SearchResponse:
     """Hybrid search over the knowledge base (dense + BM25, reciprocal rank fusion)."""
     if deps.embedder is None:
         raise RetrievalUnavailable("no embedder configured")
     pipeline = deps.params.search
     params = replace(pipeline, k=body.k, candidates=max(pipeline.candidates, body.k))
-    result = await run_in_threadpool(hybrid_search, body.query, index, deps.embedder, params)
+    result = await pool.run(timeout, hybrid_search, body.query, index, deps.embedder, params)
     return SearchResponse(
         results=[
             SearchHit(

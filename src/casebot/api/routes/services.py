@@ -3,13 +3,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from casebot.api.deps import CollaboratorsDep
-from casebot.api.schemas import ServiceOut, ServicesResponse
+from casebot.api.schemas import GET_ERRORS, ServiceOut, ServicesResponse, error_responses
 
 router = APIRouter(prefix="/v1", tags=["services"])
 
 
-@router.get("/services", response_model=ServicesResponse)
-def services(deps: CollaboratorsDep) -> ServicesResponse:
+@router.get(
+    "/services", response_model=ServicesResponse, responses=error_responses(*GET_ERRORS)
+)
+async def services(deps: CollaboratorsDep) -> ServicesResponse:
     """The signposting catalog: every service with its source and verification date."""
     catalog = deps.catalog
     return ServicesResponse(

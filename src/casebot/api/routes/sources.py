@@ -3,13 +3,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from casebot.api.deps import IndexDep
-from casebot.api.schemas import ErrorResponse, SourceOut, SourcesResponse
+from casebot.api.schemas import GET_ERRORS, SourceOut, SourcesResponse, error_responses
 
 router = APIRouter(prefix="/v1", tags=["sources"])
 
 
-@router.get("/sources", response_model=SourcesResponse, responses={503: {"model": ErrorResponse}})
-def sources(index: IndexDep) -> SourcesResponse:
+@router.get(
+    "/sources", response_model=SourcesResponse, responses=error_responses(*GET_ERRORS, 503)
+)
+async def sources(index: IndexDep) -> SourcesResponse:
     """The documents in the current index."""
     return SourcesResponse(
         index_version=index.version,

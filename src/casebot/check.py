@@ -1,0 +1,93 @@
+"""`casebot check`: settings, catalog, prompts, the safety model and the index, each
+problem reported on one line (never a traceback). `ingest` and `serve` run it first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from casebot.answer.generator import load_answer_prompt
+from casebot.config import Settings
+from casebot.errors import CasebotError
+from casebot.health import probe
+from casebot.runtime import CATALOG_PATH, load_safety_rules
+from casebot.safety.catalog import load_catalog
+from casebot.safety.responses import load_safety_texts
+from casebot.safety.scoring import load_model
+
+T = TypeVar("T")
+_LONGEST = 400  # characters of one problem line
+
+
+@dataclass(frozen=True)
+class Problem:
+    area: str  # settings, catalog, prompts, safety model, index or store
+    message: str
+
+    def line(self) -> str:
+        text = " ".join(self.message.split())
+        if len(text) > _LONGEST:
+            text = text[: _LONGEST - 1] + "…"
+        return f"{self.area}: {text}"
+
+
+def load_settings() -> tuple[Settings | None, list[Problem]]:
+    """Settings from the environment, or a problem per bad value (named by its variable)."""
+    try:
+        return Settings(), []
+    except ValidationError as exc:
+        return None, [_setting_problem(err) for err in exc.errors()]
+
+
+def _setting_problem(err: object) -> Problem:
+    assert isinstance(err, dict)
+    loc = [str(p) for p in err.get("loc", ())]
+    name = f"CASEBOT_{loc[0].upper()}" if loc else "settings"
+    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    return Problem("settings", f"{name}: {message}" if loc else message)
+
+
+def _attempt(problems: list[Problem], area: str, load: Callable[[], T]) -> T | None:
+    try:
+        return load()
+    except CasebotError as exc:
+        problems.append(Problem(area, str(exc)))
+    except Exception as exc:  # a check reports whatever a loader trips on, on one line
+        problems.append(Problem(area, f"{type(exc).__name__}: {exc}"))
+    return None
+
+
+def check_data(settings: Settings) -> list[Problem]:
+    """The data files casebot cannot start without: catalog, prompts, safety model."""
+    problems: list[Problem] = []
+    catalog = None
+    if not settings.knowledge_dir.is_dir():
+        problems.append(Problem("knowledge", f"knowledge directory not found: {settings.knowledge_dir}"))
+    else:
+        path = settings.knowledge_dir / CATALOG_PATH
+        catalog = _attempt(problems, "catalog", lambda: load_catalog(path))
+    if not settings.prompts_dir.is_dir():
+        problems.append(Problem("prompts", f"{settings.prompts_dir} is not a directory"))
+    else:
+        if catalog is not None:
+            path = settings.prompts_dir / "safety.yaml"
+            _attempt(problems, "prompts", lambda: load_safety_texts(path, catalog))
+        _attempt(problems, "prompts", lambda: load_safety_rules(settings))
+        _attempt(
+            problems, "prompts", lambda: load_answer_prompt(settings.prompts_dir / "answer.yaml")
+        )
+    _attempt(problems, "safety model", lambda: load_model(settings.safety_model_dir))
+    return problems
+
+
+def check_index(settings: Settings) -> list[Problem]:
+    """The index and its store, as /readyz would report them, with the remedy."""
+    readiness, _ = probe(settings, None)
+    problems = []
+    for area, check in (("index", readiness.index), ("store", readiness.store)):
+        if not check.ok and check.status != "unchecked":
+            problems.append(Problem(area, "; ".join(x for x in (check.detail, check.remedy) if x)))
+    return problems
