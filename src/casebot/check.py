@@ -65,7 +65,8 @@ def check_data(settings: Settings) -> list[Problem]:
     problems: list[Problem] = []
     catalog = None
     if not settings.knowledge_dir.is_dir():
-        problems.append(Problem("knowledge", f"knowledge directory not found: {settings.knowledge_dir}"))
+        where = settings.knowledge_dir
+        problems.append(Problem("knowledge", f"knowledge directory not found: {where}"))
     else:
         path = settings.knowledge_dir / CATALOG_PATH
         catalog = _attempt(problems, "catalog", lambda: load_catalog(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -209,6 +210,8 @@ def serve(
     from casebot.logs import log_config
 
     settings = _checked("serve")
+    # The server writes JSON lines only: no progress bar while the model loads.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from casebot.answer.models import MARKER as CITATION_MARKER
 from casebot.config import Settings
 from casebot.index.layout import IndexLayout
-from casebot.logs import JsonFormatter
 from casebot.index.version import LoadedIndex
+from casebot.logs import JsonFormatter
 from tests.api.conftest import OpenClient
 from tests.conftest import TINY_DOCS
 from tests.contract import (

@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from casebot import __version__
-from casebot.answer.pipeline import Collaborators
+from casebot.answer.pipeline import Collaborators, answer
 from casebot.api import docs
 from casebot.api.errors import install_error_handlers
 from casebot.api.middleware import (
@@ -32,6 +32,8 @@ from casebot.openai_compat import http_client
 
 log = logging.getLogger("casebot.api")
 
+WARM_UP = "What did the Casey review find?"
+
 Builder = Callable[[Settings, httpx.Client], Collaborators]
 
 
@@ -39,6 +41,15 @@ def _default_builder(settings: Settings, http: httpx.Client) -> Collaborators:
     from casebot.runtime import build_collaborators
 
     return build_collaborators(settings, http)
+
+
+def _warm_up(deps: Collaborators) -> None:
+    """Answer one question before serving: the first embedding and store query are slow
+    (lazy initialisation), and a person in danger should not be the one who waits."""
+    try:
+        answer(WARM_UP, [], deps)
+    except Exception:  # readiness reports what is broken; warming up is best effort
+        log.warning("warm-up answer failed", exc_info=True)
 
 
 def create_app(settings: Settings | None = None, build: Builder | None = None) -> FastAPI:
@@ -50,6 +61,7 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
         # One client for the app's lifetime: model providers are called through it.
         with http_client() as http:
             app.state.collaborators = await run_in_threadpool(builder, settings, http)
+            await run_in_threadpool(_warm_up, app.state.collaborators)
             pool = WorkPool(settings.work_threads, settings.work_queue, settings.retry_after_s)
             app.state.pool = pool
             watcher = Watcher(app, settings)

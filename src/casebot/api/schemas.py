@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from casebot.answer.models import Role, Scope
 from casebot.config import Mode, RequestedMode
@@ -15,7 +15,7 @@ MAX_MESSAGE = 2000
 MAX_TURNS = 20
 
 
-# Requests are strict: true is not a number, 5.0 is not a count, a number is not text.
+# Requests are strict: true is not a number and a number is not text.
 _REQUEST = ConfigDict(extra="forbid", strict=True)
 
 
@@ -92,6 +92,14 @@ class SearchRequest(BaseModel):
 
     query: str = Field(min_length=1, max_length=MAX_MESSAGE)
     k: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        # JSON has one number type: 5.0 is the integer 5 (as JSON Schema says); true is not.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 class SearchHit(BaseModel):

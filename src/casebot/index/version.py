@@ -209,7 +209,7 @@ def load_index(root: Path, store: StoreParams) -> LoadedIndex:
         vectors = np.load(directory / VECTORS_NAME)
         sentence_vectors = np.load(directory / SENTENCE_VECTORS_NAME)
         lexical = LexicalIndex.load(directory / LEXICAL_DIR)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError) as exc:  # EOFError: a file cut short
         raise IndexNotReady(f"index version {version} is unreadable: {exc}") from exc
     problem = inconsistency(chunks, vectors, sentence_vectors, lexical)
     if problem:

@@ -1,0 +1,109 @@
+"""The bounded work pool, saturated on purpose: health still answers, non-urgent work is
+shed with 503 and Retry-After, and an urgent message still gets its safety reply."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from casebot.answer.pipeline import BUSY, Collaborators
+from casebot.config import Settings
+from casebot.runtime import build_collaborators
+from tests.api.conftest import OpenClient
+from tests.api.test_app import URGENT, assert_error, assert_urgent_first
+from tests.contract import assert_chat_contract
+from tests.fakes import HashingEmbedder
+
+FREEZERS = "what did the review say about freezers"
+
+
+class GatedEmbedder(HashingEmbedder):
+    """Embeds only once the gate opens (after start-up's warm-up), so work piles up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.gate.set()
+        self.waiting = threading.Semaphore(0)
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        if not self.gate.is_set():
+            self.waiting.release()
+            self.gate.wait(30)
+        return super().embed(texts)
+
+
+@pytest.fixture
+def gated() -> Iterator[GatedEmbedder]:
+    embedder = GatedEmbedder()
+    yield embedder
+    embedder.gate.set()
+
+
+def _open(open_client: OpenClient, settings: Settings, embedder: GatedEmbedder) -> TestClient:
+    def build(s: Settings, http: httpx.Client) -> Collaborators:
+        return build_collaborators(s, http, embedder=embedder)
+
+    return open_client(settings, build)
+
+
+def _fill(client: TestClient, embedder: GatedEmbedder, n: int) -> list[Future[Any]]:
+    """`n` chats stuck in the pool (each holds a thread or a queue place)."""
+    embedder.gate.clear()
+    executor = ThreadPoolExecutor(n)
+    futures = [
+        executor.submit(client.post, "/v1/chat", json={"message": FREEZERS}) for _ in range(n)
+    ]
+    assert embedder.waiting.acquire(timeout=10), "the first chat reached the embedder"
+    deadline = time.monotonic() + 10
+    while client.app.state.pool.admitted < n and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    executor.shutdown(wait=False)
+    return futures
+
+
+def test_a_saturated_pool_sheds_with_503_and_retry_after_while_health_and_999_answer(
+    open_client: OpenClient, tiny_index: Settings, gated: GatedEmbedder
+) -> None:
+    settings = tiny_index.model_copy(update={"work_threads": 1, "work_queue": 1, "retry_after_s": 7})
+    client = _open(open_client, settings, gated)
+    stuck = _fill(client, gated, 2)
+    started = time.monotonic()
+    shed = client.post("/v1/chat", json={"message": FREEZERS})
+    assert_error(shed, 503, "overloaded")
+    assert shed.headers["retry-after"] == "7"
+    assert_error(client.post("/v1/search", json={"query": "freezers"}), 503, "overloaded")
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
+    urgent = client.post("/v1/chat", json={"message": URGENT})
+    assert time.monotonic() - started < 5, "shedding and the safety reply do not wait"
+    assert urgent.status_code == 200
+    body = urgent.json()
+    assert_chat_contract(body)
+    assert_urgent_first(body)
+    assert body["answer"] == BUSY and body["grounded"] is False
+    gated.gate.set()
+    assert [f.result(timeout=30).status_code for f in stuck] == [200, 200]
+    assert client.post("/v1/chat", json={"message": FREEZERS}).status_code == 200
+
+
+def test_work_past_its_deadline_is_504_but_an_urgent_message_still_gets_999(
+    open_client: OpenClient, tiny_index: Settings, gated: GatedEmbedder
+) -> None:
+    settings = tiny_index.model_copy(update={"request_timeout_s": 1.5})
+    client = _open(open_client, settings, gated)
+    gated.gate.clear()
+    started = time.monotonic()
+    late = client.post("/v1/chat", json={"message": FREEZERS})
+    assert_error(late, 504, "deadline_exceeded")
+    urgent = client.post("/v1/chat", json={"message": URGENT})
+    assert time.monotonic() - started < 6
+    assert urgent.status_code == 200
+    assert_urgent_first(urgent.json())
