@@ -44,6 +44,7 @@ eval: install
 bench: install
 	$(PY) benchmarks/chat_latency.py
 	$(PY) benchmarks/safety_assess.py
+	$(PY) benchmarks/load.py
 
 clean:
 	rm -rf .casebot .pytest_cache .mypy_cache .ruff_cache

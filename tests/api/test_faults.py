@@ -100,15 +100,22 @@ def test_an_embedder_that_fails_still_gets_999_from_the_text_alone(
     assert_urgent_first(body)
 
 
+def llm_client(
+    open_client: OpenClient, settings: Settings, embedder: HashingEmbedder
+) -> TestClient:
+    """The app with a chat model configured (its HTTP calls mocked by each test)."""
+    with_llm = settings.model_copy(update={"llm_base_url": LLM_BASE_URL, "mode": "llm"})
+
+    def build(s: Settings, http: httpx.Client) -> Collaborators:
+        return build_collaborators(s, http, embedder=embedder)
+
+    return open_client(with_llm, build)
+
+
 def test_a_model_that_hangs_never_holds_up_999(
     open_client: OpenClient, tiny_index: Settings, fake_embedder: HashingEmbedder
 ) -> None:
-    settings = tiny_index.model_copy(update={"llm_base_url": LLM_BASE_URL, "mode": "llm"})
-
-    def build(s: Settings, http: httpx.Client) -> Collaborators:
-        return build_collaborators(s, http, embedder=fake_embedder)
-
-    client = open_client(settings, build)
+    client = llm_client(open_client, tiny_index, fake_embedder)
     with respx.mock(assert_all_called=False) as mock:
         mock.route(host="testserver").pass_through()
         hang = mock.post(LLM_URL).mock(side_effect=httpx.ReadTimeout("the model hangs"))
@@ -225,12 +232,7 @@ def test_a_corrupted_index_file_is_not_ready_with_the_rebuild_remedy_and_999_sti
 def test_a_model_that_returns_garbage_falls_back_and_999_never_waits_for_it(
     open_client: OpenClient, tiny_index: Settings, fake_embedder: HashingEmbedder, garbage: httpx.Response
 ) -> None:
-    settings = tiny_index.model_copy(update={"llm_base_url": LLM_BASE_URL, "mode": "llm"})
-
-    def build(s: Settings, http: httpx.Client) -> Collaborators:
-        return build_collaborators(s, http, embedder=fake_embedder)
-
-    client = open_client(settings, build)
+    client = llm_client(open_client, tiny_index, fake_embedder)
     with respx.mock(assert_all_called=False) as mock:
         mock.route(host="testserver").pass_through()
         model = mock.post(LLM_URL).mock(return_value=garbage)

@@ -45,9 +45,10 @@ def _default_builder(settings: Settings, http: httpx.Client) -> Collaborators:
 
 def _warm_up(deps: Collaborators) -> None:
     """Answer one question before serving: the first embedding and store query are slow
-    (lazy initialisation), and a person in danger should not be the one who waits."""
+    (lazy initialisation), and a person in danger should not be the one who waits.
+    Extractive: a configured chat model is not called at every start."""
     try:
-        answer(WARM_UP, [], deps)
+        answer(WARM_UP, [], deps, "extractive")
     except Exception:  # readiness reports what is broken; warming up is best effort
         log.warning("warm-up answer failed", exc_info=True)
 

@@ -103,8 +103,9 @@ class PrivacyHeadersMiddleware:
 
 
 class DeadlineMiddleware:
-    """The whole request, body included, is answered within `seconds`: a 504 if nothing
-    was sent by then. Routes read the deadline to leave time for a safety reply."""
+    """A request, body included, starts its response within `seconds`, or gets a 504.
+    Routes read the deadline to leave time for a safety reply. Once the response has
+    started (a stream, say) the deadline is lifted: the work that pins a thread is done."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
@@ -116,16 +117,21 @@ class DeadlineMiddleware:
             return
         request_state(scope)[DEADLINE] = asyncio.get_running_loop().time() + self.seconds
         started = False
+        deadline = asyncio.timeout(self.seconds)
 
         async def tracking(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start" and not started:
+                started = True
+                deadline.reschedule(None)
             await send(message)
 
         try:
-            async with asyncio.timeout(self.seconds):
+            async with deadline:
                 await self.app(scope, receive, tracking)
         except TimeoutError:
+            if not deadline.expired():  # raised by the app itself: not ours to answer
+                raise
             if not started:
                 await send_error(send, DeadlineExceeded("the request did not finish in time"))
 
