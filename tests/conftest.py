@@ -77,6 +77,14 @@ def write_doc(
     return path
 
 
+def copy_catalog(knowledge: Path) -> None:
+    """The services catalog, which ingest and serve check before anything else."""
+    (knowledge / "support").mkdir(parents=True, exist_ok=True)
+    (knowledge / "support" / "services.yaml").write_text(
+        (REPO / "knowledge" / "support" / "services.yaml").read_text()
+    )
+
+
 TINY_DOCS = {
     "casey-review/01-summary.md": (
         "Summary",
@@ -115,9 +123,7 @@ def tiny_knowledge(tmp_path: Path) -> Path:
     for rel, (title, body) in TINY_DOCS.items():
         kind = "context" if rel.startswith("context/") else "report"
         write_doc(root, rel, title, body, kind=kind, url="https://example.org/report")
-    support = root / "support"
-    support.mkdir(parents=True)
-    (support / "services.yaml").write_text((REPO / "knowledge/support/services.yaml").read_text())
+    copy_catalog(root)
     return root
 
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner, Result
 
 from casebot.cli import app
 from casebot.config import Settings
-from tests.conftest import REPO, build_index
+from tests.conftest import build_index, copy_catalog
 from tests.fakes import HashingEmbedder
 
 pytestmark = pytest.mark.usefixtures("clean_casebot_env")
@@ -30,8 +30,7 @@ def problem_lines(result: Result, command: str) -> list[str]:
 @pytest.fixture
 def knowledge(tmp_path: Path) -> Path:
     root = tmp_path / "knowledge"
-    (root / "support").mkdir(parents=True)
-    (root / "support" / "services.yaml").write_text((REPO / "knowledge/support/services.yaml").read_text())
+    copy_catalog(root)
     return root
 
 

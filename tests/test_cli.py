@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 from casebot.cli import app
 from casebot.config import Settings
 from casebot.runtime import open_index
-from tests.conftest import REPO, TINY_DOCS
+from tests.conftest import TINY_DOCS, copy_catalog
 from tests.contract import assert_chat_contract
 
 URGENT = "i'm going to kill myself tonight"
@@ -36,14 +36,6 @@ def write_broken(knowledge: Path, name: str = BROKEN) -> None:
     path = knowledge / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\ntitle: [unclosed\nkind: report\n---\n# Broken\nThe freezers broke.\n")
-
-
-def with_catalog(knowledge: Path) -> None:
-    """The services catalog ingest checks before it reads anything else."""
-    (knowledge / "support").mkdir(parents=True, exist_ok=True)
-    (knowledge / "support" / "services.yaml").write_text(
-        (REPO / "knowledge" / "support" / "services.yaml").read_text()
-    )
 
 
 def no_traceback(result: Result) -> None:
@@ -95,7 +87,7 @@ def test_file_with_bad_front_matter_is_reported_by_name_as_skipped_and_run_exits
 def test_knowledge_with_only_a_broken_file_fails_cleanly_naming_it(tmp_path: Path) -> None:
     knowledge = tmp_path / "knowledge"
     write_broken(knowledge)
-    with_catalog(knowledge)
+    copy_catalog(knowledge)
     result = invoke(["ingest"], knowledge, tmp_path / "data")
     no_traceback(result)
     assert result.exit_code in (0, 2)

@@ -9,7 +9,7 @@ from casebot.config import Settings
 from casebot.index.layout import IndexLayout
 from casebot.ingest.build import IngestReport
 from casebot.runtime import open_index
-from tests.conftest import REPO, build_index, write_doc
+from tests.conftest import REPO, build_index, copy_catalog, write_doc
 from tests.fakes import HashingEmbedder
 
 
@@ -70,6 +70,7 @@ def test_bad_files_are_reported_by_name_and_skipped(tiny_settings: Settings) -> 
 def test_ingest_killed_halfway_leaves_the_previous_index_serving(tmp_path: Path) -> None:
     """A real `casebot ingest` process is SIGKILLed mid-build; the old version still answers."""
     knowledge = tmp_path / "knowledge"
+    copy_catalog(knowledge)
     for i in range(3):
         write_doc(
             knowledge,
@@ -98,7 +99,7 @@ def test_ingest_killed_halfway_leaves_the_previous_index_serving(tmp_path: Path)
             "# M\n## S\n" + " ".join(f"Sentence {j} of document {i}." for j in range(80)),
         )
     proc = subprocess.Popen(cli, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
+    deadline = time.time() + 300  # a busy machine loads the model and embeds slowly
     while time.time() < deadline and not any(layout.versions.glob("*.partial")):
         time.sleep(0.05)
     assert any(layout.versions.glob("*.partial")), "the build never started"
