@@ -60,7 +60,10 @@ def schemathesis(server: Server, *options: str) -> str:
         "--seed=14",
     ]
     env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    # Run in the server's directory: schemathesis keeps a cache in its working directory.
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, env=env, cwd=server.workdir
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     counted = re.search(r"(\d+) generated, (\d+) passed", output)
