@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -15,6 +15,19 @@ Mode = Literal["extractive", "llm"]
 RequestedMode = Literal["auto", Mode]
 ChromaMode = Literal["embedded", "http"]
 EmbedderKind = Literal["local", "openai"]
+
+
+def valid_rate(value: str | None) -> str | None:
+    """A rate limit in the `limits` notation ("20/minute", "5/second;100/hour")."""
+    if value is None:
+        return None
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise ValueError(f"not a rate limit like '20/minute': {value!r}") from exc
+    return value
 
 
 class Settings(BaseSettings):
@@ -64,6 +77,22 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Serving many support services (docs/deploy.md). Without a tenants file casebot is open
+    # to any caller, for a single site on loopback.
+    tenants_file: Path | None = None
+    tenants_allow_examples: bool = False  # the example tenants file's made-up services
+    # Clients are rate-limited by a salted hash of their address; workers sharing limits must
+    # share the salt. Unset: a random salt per process (one worker only).
+    client_key_salt: SecretStr | None = None
+    rate_limit_storage: str = "memory://"  # or redis://host:port/db for several workers
+    rate_limit_client: str = "20/minute"
+    rate_limit_tenant: str = "600/minute"
+    feedback_url: str | None = None  # SQLAlchemy URL; default SQLite under data_dir
+    metrics_key: SecretStr | None = None  # when set, GET /metrics needs "Bearer <key>"
+    workers: int = Field(default=1, ge=1, le=64)
+
+    _rates = field_validator("rate_limit_client", "rate_limit_tenant")(valid_rate)
+
     @model_validator(mode="after")
     def _llm_needs_url(self) -> Settings:
         if self.mode == "llm" and not self.llm_base_url:
@@ -72,9 +101,26 @@ class Settings(BaseSettings):
             raise ValueError("CASEBOT_EMBEDDER=openai needs CASEBOT_EMBEDDER_URL")
         return self
 
+    @model_validator(mode="after")
+    def _shared_limits(self) -> Settings:
+        shared = not self.rate_limit_storage.startswith("memory://")
+        if self.workers > 1 and not shared:
+            raise ValueError(
+                "several workers need shared rate limits: set CASEBOT_RATE_LIMIT_STORAGE=redis://..."
+            )
+        if shared and self.client_key_salt is None:
+            raise ValueError(
+                "shared rate limits need one CASEBOT_CLIENT_KEY_SALT on every worker"
+            )
+        return self
+
     @property
     def index_root(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def feedback_database_url(self) -> str:
+        return self.feedback_url or f"sqlite:///{self.data_dir / 'feedback.sqlite3'}"
 
     @property
     def llm_configured(self) -> bool:

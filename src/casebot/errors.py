@@ -2,11 +2,16 @@
 
 CasebotError
  ├── InvalidInput            (400) a request casebot cannot act on
+ ├── InvalidKey              (401) a missing or unknown publishable key
+ ├── OriginNotAllowed        (403) the key's tenant does not allow this site
+ ├── RateLimited             (429) a client or tenant is over its limit (Retry-After)
  ├── ConfigError             (500) settings or data files are wrong
  │    ├── CatalogError       services.yaml failed validation
+ │    ├── TenantsError       the tenants file failed validation
  │    └── PromptError        a prompt file failed validation
  ├── IndexNotReady           (503) no index has been built yet
  ├── RetrievalUnavailable    (503) the vector store or embedder failed
+ ├── FeedbackUnavailable     (503) the feedback database cannot be reached
  ├── ProviderError           (502) an OpenAI-compatible endpoint failed (its caller re-raises
  │                                 it as GeneratorError or RetrievalUnavailable)
  ├── GeneratorError          (502) the model provider failed or timed out
@@ -30,6 +35,25 @@ class InvalidInput(CasebotError):
     status = 400
 
 
+class InvalidKey(CasebotError):
+    code = "invalid_key"
+    status = 401
+
+
+class OriginNotAllowed(CasebotError):
+    code = "origin_not_allowed"
+    status = 403
+
+
+class RateLimited(CasebotError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConfigError(CasebotError):
     code = "config_error"
     status = 500
@@ -37,6 +61,10 @@ class ConfigError(CasebotError):
 
 class CatalogError(ConfigError):
     code = "catalog_invalid"
+
+
+class TenantsError(ConfigError):
+    code = "tenants_invalid"
 
 
 class PromptError(ConfigError):
@@ -50,6 +78,11 @@ class IndexNotReady(CasebotError):
 
 class RetrievalUnavailable(CasebotError):
     code = "retrieval_unavailable"
+    status = 503
+
+
+class FeedbackUnavailable(CasebotError):
+    code = "feedback_unavailable"
     status = 503
 
 

@@ -118,6 +118,10 @@ def try_open_index(settings: Settings) -> LoadedIndex | IndexNotReady:
         return exc if isinstance(exc, IndexNotReady) else IndexNotReady(str(exc))
 
 
+def load_service_catalog(settings: Settings) -> Catalog:
+    return load_catalog(settings.knowledge_dir / CATALOG_PATH)
+
+
 def build_collaborators(
     settings: Settings,
     http: httpx.Client,
@@ -128,7 +132,7 @@ def build_collaborators(
 ) -> Collaborators:
     """Everything an answer needs. Safety data that fails validation stops start-up."""
     enforce_offline()
-    catalog = load_catalog(settings.knowledge_dir / CATALOG_PATH)
+    catalog = load_service_catalog(settings)
     texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
     embedder = embedder or build_embedder(settings, http)
     index, problem = _index_or_problem(index_loader(settings))

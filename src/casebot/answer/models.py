@@ -81,3 +81,4 @@ class Answer:
     grounded: bool
     mode: Mode
     notes: tuple[str, ...] = field(default=())  # operational notes (never message text)
+    timings: tuple[tuple[str, float], ...] = field(default=())  # seconds per stage

@@ -7,6 +7,7 @@ failures further on.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from casebot.answer.extractive import ComposeParams, compose
 from casebot.answer.followup import retrieval_query
 from casebot.answer.generator import Generator
 from casebot.answer.models import Answer, Draft, Scope, citation_for
+from casebot.answer.timing import Stopwatch
 from casebot.config import Mode, RequestedMode
 from casebot.embeddings import Embedder
 from casebot.errors import GeneratorError, RetrievalUnavailable
@@ -37,6 +39,12 @@ History = Sequence[tuple[str, str]]
 UNAVAILABLE = (
     "I can't search the knowledge base right now, so I can't answer that question. "
     "Please try again later."
+)
+# What a rate-limited message gets in place of an answer: its safety assessment still
+# comes with it, so limits shed answers and never signposts.
+BUSY = (
+    "casebot is answering a lot of questions from here just now, so it can't answer this "
+    "one. Please try again in a minute."
 )
 
 
@@ -107,19 +115,40 @@ def resolve_mode(requested: RequestedMode | None, deps: Collaborators) -> Mode:
     return choice
 
 
+def assess(
+    message: str, history: History, deps: Collaborators, watch: Stopwatch | None = None
+) -> tuple[SafetyAssessment, Any]:
+    """The safety assessment, and the embeddings it read (reused by retrieval)."""
+    watch = watch or Stopwatch()
+    with watch.stage("embed"):
+        vectors = embed_batch(deps.embedder, deps.assessor.texts(message, history))
+    with watch.stage("safety"):
+        safety = deps.assessor.assess(message, history, vectors)
+    return safety, vectors
+
+
 def answer(
     message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
 ) -> Answer:
     """The answer, with the safety assessment made first and carried by every outcome:
     an unexpected failure after it is raised as AnswerFailed, holding the assessment."""
     chosen = resolve_mode(mode, deps)
-    vectors = embed_batch(deps.embedder, deps.assessor.texts(message, history))
-    safety = deps.assessor.assess(message, history, vectors)
+    watch = Stopwatch()
+    safety, vectors = assess(message, history, deps, watch)
     try:
-        return _answer(message, history, deps, chosen, safety, vectors)
+        result = _answer(message, history, deps, chosen, safety, vectors, watch)
     except Exception as exc:
         log.error("answer failed after the assessment: %s", type(exc).__name__)
         raise AnswerFailed(safety) from exc
+    return dataclasses.replace(result, timings=watch.items())
+
+
+def safety_reply(
+    message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
+) -> Answer:
+    """The safety assessment without an answer (a limited client's reply)."""
+    safety, _ = assess(message, history, deps)
+    return _outcome(BUSY, safety, "out_of_scope", resolve_mode(mode, deps), ["answer shed"])
 
 
 def _answer(
@@ -129,6 +158,7 @@ def _answer(
     chosen: Mode,
     safety: SafetyAssessment,
     vectors: Any,
+    watch: Stopwatch,
 ) -> Answer:
     if safety.refused:
         return _outcome(safety.refusal or "", safety, "refused", chosen)
@@ -137,7 +167,8 @@ def _answer(
     if deps.index is None or deps.embedder is None:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
     try:
-        result = retrieve(message, history, safety, deps, vectors)
+        with watch.stage("search"):
+            result = retrieve(message, history, safety, deps, vectors)
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
@@ -150,8 +181,10 @@ def _answer(
         # Someone who may be in danger is not kept waiting on a model: 999 goes out now,
         # with the extractive answer.
         chosen = "extractive"
-    draft, chosen, notes = _draft(result, history, deps, deps.index, chosen)
-    checked, problems = verify(draft, deps.index.by_id)
+    with watch.stage("compose"):
+        draft, chosen, notes = _draft(result, history, deps, deps.index, chosen)
+    with watch.stage("verify"):
+        checked, problems = verify(draft, deps.index.by_id)
     notes += problems
     if not checked.sentences:
         return _outcome(deps.texts.no_answer, safety, "out_of_scope", chosen, notes)

@@ -14,10 +14,18 @@ from starlette.concurrency import run_in_threadpool
 from casebot import __version__
 from casebot.answer.pipeline import Collaborators
 from casebot.api.errors import install_error_handlers
+from casebot.api.limits import RateLimits
+from casebot.api.metrics import Metrics, MetricsMiddleware
 from casebot.api.middleware import LimitBodyMiddleware, PrivacyHeadersMiddleware
-from casebot.api.routes import chat, health, search, services, sources
+from casebot.api.routes import chat, feedback, health, metrics, search, services, sources, tenant
+from casebot.api.security import TenantGate
 from casebot.config import Settings
+from casebot.errors import FeedbackUnavailable
+from casebot.feedback.store import FeedbackStore
 from casebot.openai_compat import http_client
+from casebot.runtime import load_service_catalog
+from casebot.tenants.registry import Tenants, load_tenants
+from casebot.tenants.signposts import emergency_ids
 
 log = logging.getLogger("casebot.api")
 
@@ -30,9 +38,25 @@ def _default_builder(settings: Settings, http: httpx.Client) -> Collaborators:
     return build_collaborators(settings, http)
 
 
+def _open_feedback(settings: Settings) -> FeedbackStore:
+    """The feedback store, migrated if the database answers; if not, feedback waits for it
+    (the first rating migrates) and nothing else does."""
+    store = FeedbackStore(settings.feedback_database_url)
+    try:
+        store.migrate()
+    except FeedbackUnavailable as exc:
+        log.warning("feedback store not ready: %s", exc)
+    return store
+
+
 def create_app(settings: Settings | None = None, build: Builder | None = None) -> FastAPI:
     settings = settings or Settings()
     builder = build or _default_builder
+    catalog = load_service_catalog(settings)
+    tenants: Tenants | None = None
+    if settings.tenants_file is not None:
+        tenants = load_tenants(settings.tenants_file, catalog, settings.tenants_allow_examples)
+    app_metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,9 +64,15 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
         with http_client() as http:
             collaborators = await run_in_threadpool(builder, settings, http)
             app.state.collaborators = collaborators
+            app.state.feedback = await run_in_threadpool(_open_feedback, settings)
             index = collaborators.index
+            if index is not None:
+                app_metrics.index.labels(index.version).set(1)
             log.info("casebot ready: index %s", index.version if index else "missing")
-            yield
+            try:
+                yield
+            finally:
+                app.state.feedback.close()
 
     app = FastAPI(
         title="casebot",
@@ -54,8 +84,11 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = app_metrics
+    app.state.limits = RateLimits.from_settings(settings, tenants.tenants if tenants else ())
+    app.state.emergency_ids = emergency_ids(catalog)
     install_error_handlers(app)
-    for module in (chat, search, sources, services, health):
+    for module in (chat, search, sources, services, feedback, tenant, health, metrics):
         app.include_router(module.router)
     if settings.cors_origins:
         app.add_middleware(
@@ -66,5 +99,8 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
             allow_headers=["content-type"],
         )
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
+    if tenants is not None:
+        app.add_middleware(TenantGate, tenants=tenants)
+    app.add_middleware(MetricsMiddleware, metrics=app_metrics)
     app.add_middleware(PrivacyHeadersMiddleware)  # added last = outermost: a 413 gets it too
     return app

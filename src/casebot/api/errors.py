@@ -12,7 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casebot.answer.pipeline import AnswerFailed
 from casebot.api.convert import safety_out
-from casebot.errors import CasebotError
+from casebot.api.tenancy import localise
+from casebot.errors import CasebotError, RateLimited
 
 log = logging.getLogger("casebot.api")
 
@@ -34,7 +35,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CasebotError)
     async def casebot_error(request: Request, exc: CasebotError) -> JSONResponse:
         log.warning("%s %s -> %s", request.method, request.url.path, exc.code)
-        return error_response(exc.status, exc.code, str(exc))
+        response = error_response(exc.status, exc.code, str(exc))
+        if isinstance(exc, RateLimited):
+            response.headers["retry-after"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -52,7 +56,7 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("%s %s failed after the safety assessment", request.method, request.url.path)
         body = {
             "error": {"code": "internal_error", "message": "Something went wrong on our side."},
-            "safety": safety_out(exc.safety).model_dump(),
+            "safety": safety_out(localise(request, exc.safety)).model_dump(),
         }
         return JSONResponse(status_code=500, content=body)
 

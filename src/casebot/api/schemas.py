@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from casebot.answer.models import Role, Scope
 from casebot.config import Mode, RequestedMode
 from casebot.errors import InvalidInput
+from casebot.feedback.models import MAX_COMMENT, Rating, Reason
 from casebot.safety.models import Level
 
 MAX_MESSAGE = 2000
@@ -130,6 +131,35 @@ class ServiceOut(SignpostOut):
 
 class ServicesResponse(BaseModel):
     services: list[ServiceOut]
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    rating: Rating
+    reason: Reason
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT)
+
+
+class FeedbackAccepted(BaseModel):
+    status: Literal["stored"]
+    # Personal details were taken out of the comment before it was stored.
+    comment_redacted: bool
+
+
+class BrandingOut(BaseModel):
+    name: str
+    primary_colour: str
+    background_colour: str
+    text_colour: str
+    exit_url: str
+
+
+class TenantOut(BaseModel):
+    id: str
+    name: str
+    branding: BrandingOut
 
 
 class ErrorBody(BaseModel):

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+import dataclasses
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from casebot.answer.pipeline import answer
-from casebot.api.convert import chat_response
-from casebot.api.deps import CollaboratorsDep
+from casebot.answer.models import Answer
+from casebot.answer.pipeline import answer, safety_reply
+from casebot.api.convert import chat_response, safety_out
+from casebot.api.deps import CollaboratorsDep, MetricsDep, count_request
+from casebot.api.limits import Refusal
 from casebot.api.schemas import ChatRequest, ChatResponse, ErrorResponse, FailedChatResponse
+from casebot.api.tenancy import localise
+from casebot.errors import RateLimited
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -17,11 +24,39 @@ router = APIRouter(prefix="/v1", tags=["chat"])
     responses={
         413: {"model": ErrorResponse},
         422: {"model": ErrorResponse},
+        429: {"model": FailedChatResponse},
         500: {"model": FailedChatResponse},
     },
 )
-async def chat(body: ChatRequest, deps: CollaboratorsDep) -> ChatResponse:
-    """Answer a question with citations; safety signposts come with every answer."""
+async def chat(
+    body: ChatRequest, request: Request, deps: CollaboratorsDep, metrics: MetricsDep
+) -> ChatResponse | JSONResponse:
+    """Answer a question with citations; safety signposts come with every answer, and with
+    a rate-limited request too (the answer is shed, the signposts never are)."""
     history = [(turn.role, turn.content) for turn in body.history]
+    refusal = await run_in_threadpool(count_request, request, "chat")
+    if refusal is not None:
+        shed = await run_in_threadpool(safety_reply, body.message, history, deps, body.mode)
+        return _limited(_localised(request, shed), refusal, metrics)
     result = await run_in_threadpool(answer, body.message, history, deps, body.mode)
-    return chat_response(result)
+    metrics.observe_answer(result)
+    return chat_response(_localised(request, result))
+
+
+def _localised(request: Request, result: Answer) -> Answer:
+    return dataclasses.replace(result, safety=localise(request, result.safety))
+
+
+def _limited(shed: Answer, refusal: Refusal, metrics: MetricsDep) -> ChatResponse | JSONResponse:
+    """Someone who may be in danger gets the safety reply as an ordinary answer (any client
+    shows it); anyone else a 429 that still carries the assessment."""
+    metrics.shed.labels(shed.safety.level).inc()
+    if shed.safety.level == "urgent":
+        return chat_response(shed)
+    exc = RateLimited(f"too many requests from this {refusal.limit}; try again later", 0)
+    body = {
+        "error": {"code": exc.code, "message": str(exc)},
+        "safety": safety_out(shed.safety).model_dump(),
+    }
+    headers = {"retry-after": str(refusal.retry_after)}
+    return JSONResponse(status_code=exc.status, content=body, headers=headers)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
-from casebot.api.deps import CollaboratorsDep, IndexDep
+from casebot.api.deps import CollaboratorsDep, IndexDep, limited
 from casebot.api.schemas import ErrorResponse, SearchHit, SearchRequest, SearchResponse
 from casebot.errors import RetrievalUnavailable
 from casebot.retrieval.hybrid import search as hybrid_search
@@ -13,7 +13,12 @@ from casebot.retrieval.hybrid import search as hybrid_search
 router = APIRouter(prefix="/v1", tags=["search"])
 
 
-@router.post("/search", response_model=SearchResponse, responses={503: {"model": ErrorResponse}})
+@router.post(
+    "/search",
+    response_model=SearchResponse,
+    responses={429: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    dependencies=[Depends(limited("search"))],
+)
 async def search(body: SearchRequest, deps: CollaboratorsDep, index: IndexDep) -> SearchResponse:
     """Hybrid search over the knowledge base (dense + BM25, reciprocal rank fusion)."""
     if deps.embedder is None:
