@@ -21,6 +21,9 @@ from casebot.progress import SilentReporter
 from casebot.runtime import build_collaborators, ingest_params
 from tests.fakes import HashingEmbedder
 
+# Real servers (redis-server, PostgreSQL, chroma) as fixtures any test may ask for.
+pytest_plugins = ["tests.servers"]
+
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

@@ -1,15 +1,6 @@
 """HTTP mode against a real `chroma run` server on loopback."""
 
 import dataclasses
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
-import httpx
-import pytest
 
 from casebot.config import Settings
 from casebot.index.store import collection_name
@@ -18,37 +9,6 @@ from casebot.runtime import open_index, pipeline_params
 from tests.conftest import build_index
 from tests.fakes import HashingEmbedder
 
-# chromadb installs its `chroma` CLI (the Rust server) beside the interpreter.
-CHROMA = str(Path(sys.prefix) / "bin" / "chroma")
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    proc = subprocess.Popen(
-        [CHROMA, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("chroma server did not start")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_index_versions_live_on_a_chroma_server_in_http_mode(

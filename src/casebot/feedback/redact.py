@@ -23,14 +23,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # any other run of seven or more digits.
     ("[phone]", re.compile(r"(?:\+\s?44|\b0)(?:[\s\-()]*\d){9,10}\b")),
     ("[phone]", re.compile(r"\b\d(?:[\s\-]?\d){6,}\b")),
-    # A house number or flat followed by up to four words and a street word.
+    # A house number followed by up to four words and a street word; a flat's number.
     (
         "[address]",
         re.compile(
-            rf"\b(?:flat\s+)?\d+[a-z]?,?\s+(?:[a-z'-]+\s+){{0,4}}(?:{_STREET_WORDS})\b",
-            re.IGNORECASE,
+            rf"\b\d+[a-z]?,?\s+(?:[a-z'-]+\s+){{0,4}}(?:{_STREET_WORDS})\b", re.IGNORECASE
         ),
     ),
+    ("[address]", re.compile(r"\b(?:flat|apartment|apt)\.?\s*\d+[a-z]?\b", re.IGNORECASE)),
 )
 
 
