@@ -26,6 +26,10 @@ app = typer.Typer(
 )
 safety_app = typer.Typer(help="The safety classifier: retrain it from the labelled data.")
 app.add_typer(safety_app, name="safety")
+feedback_app = typer.Typer(help="The feedback store: ratings of answers, kept for a while.")
+app.add_typer(feedback_app, name="feedback")
+tenants_app = typer.Typer(help="Tenants: the support services that embed casebot.")
+app.add_typer(tenants_app, name="tenants")
 console = Console()
 err = Console(stderr=True)
 
@@ -35,10 +39,10 @@ def _say(command: str, message: str) -> None:
     err.print(f"casebot {command}: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _settings(command: str) -> Settings:
+def _settings(command: str, **overrides: object) -> Settings:
     """Settings from the environment; a bad value exits 2 with one line saying what is wrong."""
     try:
-        return Settings()
+        return Settings(**overrides)  # type: ignore[arg-type]
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         _say(command, "configuration error: " + " ".join(str(exc).split()))
         raise typer.Exit(2) from None
@@ -159,18 +163,67 @@ def _print_answer(response: ChatResponse) -> None:
         console.print(table)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default CASEBOT_WORKERS, 1).")
+    ] = None,
+    open_: Annotated[
+        bool,
+        typer.Option("--open", help="Serve anyone beyond this machine without a tenants file."),
+    ] = False,
 ) -> None:
-    """Serve the HTTP API (one worker: embedded Chroma is single-process)."""
+    """Serve the HTTP API. Several workers share rate limits through Redis and metrics
+    through PROMETHEUS_MULTIPROC_DIR; each loads the index read-only (docs/deploy.md)."""
     import uvicorn
 
     from casebot.api.app import create_app
 
-    settings = _settings("serve")
-    uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level="info")
+    settings = _settings("serve", **({"workers": workers} if workers else {}))
+    if settings.tenants_file is None and host not in LOOPBACK and not open_:
+        _say(
+            "serve",
+            "without a tenants file casebot answers anyone: bind to 127.0.0.1, set "
+            "CASEBOT_TENANTS_FILE (docs/deploy.md), or pass --open",
+        )
+        raise typer.Exit(2)
+    try:
+        app_ = create_app(settings)  # a bad tenants file or catalog stops here, in one line
+    except CasebotError as exc:
+        raise _fail("serve", exc) from exc
+    if settings.workers == 1:
+        uvicorn.run(app_, host=host, port=port, log_level="info")
+        return
+    _share_between_workers(settings)
+    uvicorn.run(
+        "casebot.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=settings.workers,
+        log_level="info",
+    )
+
+
+def _share_between_workers(settings: Settings) -> None:
+    """Workers are new processes: they read their settings, and where metrics go, from the
+    environment."""
+    import os
+    import shutil
+
+    from casebot.api.metrics import MULTIPROC_ENV
+
+    os.environ["CASEBOT_WORKERS"] = str(settings.workers)
+    if not os.environ.get(MULTIPROC_ENV):
+        metrics_dir = settings.data_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)  # counts start again with the server
+        metrics_dir.mkdir(parents=True)
+        os.environ[MULTIPROC_ENV] = str(metrics_dir.resolve())
 
 
 @app.command("eval")
@@ -273,6 +326,60 @@ def safety_train(
     except CasebotError as exc:
         raise _fail("safety train", exc) from exc
     console.print(f"safety model written to {target}")
+
+
+@feedback_app.command("purge")
+def feedback_purge(
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Delete ratings older than this: 90d, 12w, 48h.")
+    ],
+) -> None:
+    """Delete old ratings (run it daily, e.g. from cron, to keep feedback for a set time)."""
+    from casebot.feedback.store import FeedbackStore, parse_age
+
+    settings = _settings("feedback purge")
+    try:
+        age = parse_age(older_than)
+        store = FeedbackStore(settings.feedback_database_url)
+        try:
+            removed = store.purge(age)
+        finally:
+            store.close()
+    except CasebotError as exc:
+        raise _fail("feedback purge", exc) from exc
+    console.print(f"{removed} ratings older than {older_than} deleted")
+
+
+@tenants_app.command("new-key")
+def tenants_new_key() -> None:
+    """A new publishable key for a tenant's widget, and the hash that goes in tenants.yaml."""
+    from casebot.tenants.keys import new_key
+
+    key, digest = new_key()
+    console.print(f"key (give it to the tenant, for the widget): {key}", highlight=False)
+    console.print(f"key_sha256 (for tenants.yaml): {digest}", highlight=False)
+
+
+@tenants_app.command("check")
+def tenants_check(
+    path: Annotated[Path | None, typer.Argument(help="Default: CASEBOT_TENANTS_FILE.")] = None,
+) -> None:
+    """Validate a tenants file as the server would at start-up."""
+    from casebot.runtime import load_service_catalog
+    from casebot.tenants.registry import load_tenants
+
+    settings = _settings("tenants check")
+    target = path or settings.tenants_file
+    if target is None:
+        _say("tenants check", "name a tenants file or set CASEBOT_TENANTS_FILE")
+        raise typer.Exit(2)
+    try:
+        catalog = load_service_catalog(settings)
+        tenants = load_tenants(target, catalog, settings.tenants_allow_examples)
+    except CasebotError as exc:
+        raise _fail("tenants check", exc) from exc
+    local = sum(len(t.local_services) for t in tenants.tenants)
+    console.print(f"{target}: {len(tenants.tenants)} tenants, {local} local services, valid")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ def test_each_kind_of_personal_detail_is_replaced_by_its_label(comment: str, exp
         "The answer about 1,809 officers was spot on",
         "Page 12 of the 2023 report says so",
         "It didn't tell me how to complain to the IOPC",
+        "please call me back if it changes",
     ],
 )
 def test_comments_without_personal_details_are_kept_whole(comment: str) -> None:

@@ -10,7 +10,6 @@ from tests.conftest import build_index
 from tests.fakes import HashingEmbedder
 
 
-
 def test_index_versions_live_on_a_chroma_server_in_http_mode(
     tiny_settings: Settings, chroma_server: int
 ) -> None:

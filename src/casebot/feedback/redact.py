@@ -45,12 +45,14 @@ _CARRY_ON = frozenset(
         "and", "but", "or", "so", "i", "i'm", "im", "it", "it's", "is", "was", "am", "are",
         "from", "in", "at", "on", "to", "the", "a", "an", "if", "because", "when", "who", "which",
         "that", "this", "my", "me", "we", "you", "he", "she", "they", "not", "no", "yes",
-        "please", "thanks", "thank",
+        "please", "thanks", "thank", "back", "later", "again", "now", "soon", "today", "tomorrow",
     )
 )
 
 
 def _name(match: re.Match[str]) -> str:
+    if match.group(2).lower() in _CARRY_ON:  # "call me on ...", "call me back": no name
+        return match.group(0)
     rest = match.group(3).split()
     kept: list[str] = []
     for word in rest:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -11,12 +12,21 @@ from sqlalchemy import Engine, create_engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from casebot.errors import FeedbackUnavailable
+from casebot.errors import FeedbackUnavailable, UsageError
 from casebot.feedback.models import FeedbackEntry, FeedbackRow, utc_now
 
 log = logging.getLogger("casebot.feedback")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_UNITS = {"d": "days", "w": "weeks", "h": "hours"}
+
+
+def parse_age(text: str) -> dt.timedelta:
+    """"90d", "12w" or "48h" as a timedelta."""
+    match = re.fullmatch(r"\s*(\d{1,5})\s*([dwh])\s*", text.lower())
+    if match is None or int(match.group(1)) == 0:
+        raise UsageError(f"an age is a number and d, w or h, like 90d (got {text!r})")
+    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
 def _engine(url: str) -> Engine:
