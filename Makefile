@@ -10,7 +10,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test lint eval bench clean
+.PHONY: install run test lint eval bench clean servers
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "casebot needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -24,7 +24,26 @@ $(STAMP): $(PY) pyproject.toml
 	$(PIP) install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) servers
+
+# The servers the tests start for real (redis-server, PostgreSQL), from Debian's packages;
+# a no-op when they are there. Not root and missing: say what to install, and stop.
+SERVER_PACKAGES := redis-server:redis-server postgresql:/usr/lib/postgresql/*/bin/initdb
+servers:
+	@missing=""; for pair in $(SERVER_PACKAGES); do pkg=$${pair%%:*}; probe=$${pair#*:}; \
+	  if ! command -v $$probe >/dev/null 2>&1 && ! ls $$probe >/dev/null 2>&1; then missing="$$missing $$pkg"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "casebot's tests need:$$missing (apt-get install them as root)"; exit 1; fi; \
+	  echo "installing$$missing"; \
+	  for try in 1 2 3 4 5 6; do \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing && break; \
+	    echo "apt-get busy or failed; retrying"; sleep 20; \
+	  done; \
+	  for pair in $(SERVER_PACKAGES); do probe=$${pair#*:}; \
+	    command -v $$probe >/dev/null 2>&1 || ls $$probe >/dev/null 2>&1 || { echo "$$probe still missing"; exit 1; }; \
+	  done; \
+	fi
 
 run: install
 	$(VENV)/bin/casebot ingest

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "shared rate limits need one CASEBOT_CLIENT_KEY_SALT on every worker"
             )
+        if self.tenants_file is not None and self.cors_origins:
+            raise ValueError(
+                "with a tenants file, each tenant's origins are in it: unset CASEBOT_CORS_ORIGINS"
+            )
         return self
 
     @property

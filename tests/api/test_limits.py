@@ -133,6 +133,7 @@ def test_answers_go_on_when_the_limit_store_is_down(
         ({"workers": 2}, "several workers need shared rate limits"),
         ({"rate_limit_storage": "redis://127.0.0.1:6379/0"}, "CASEBOT_CLIENT_KEY_SALT"),
         ({"rate_limit_client": "lots"}, "not a rate limit"),
+        ({"tenants_file": "tenants.yaml", "cors_origins": ["https://a.example"]}, "unset CASEBOT_CORS_ORIGINS"),
     ],
 )
 def test_settings_that_would_split_or_break_limits_are_refused(overrides: dict[str, object], problem: str) -> None:
