@@ -144,3 +144,18 @@ def test_settings_that_would_split_or_break_limits_are_refused(overrides: dict[s
 def test_without_a_tenants_file_the_open_app_still_limits_by_client(open_client: OpenClient, limited_settings: Settings) -> None:
     client = open_client(limited_settings)
     assert [ask(client)[0] for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_tenant_can_have_limits_of_its_own(open_client: OpenClient, limited_settings: Settings) -> None:
+    from tests.api.test_tenants import headers
+    from tests.tenants.conftest import EXAMPLE, SERVER_KEY
+
+    client = open_client(limited_settings.model_copy(update={"tenants_file": EXAMPLE, "tenants_allow_examples": True}))
+
+    def search(sent: dict[str, str]) -> int:
+        return client.post("/v1/search", json={"query": "freezers"}, headers=sent).status_code
+
+    borough = [search(headers()) for _ in range(3)]  # its own client limit: 10 a minute
+    partner = [search(headers(key=SERVER_KEY, origin="https://partner.example.net")) for _ in range(3)]
+    assert borough == [200, 200, 200]
+    assert partner == [200, 200, 429]

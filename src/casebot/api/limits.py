@@ -46,9 +46,15 @@ class RateLimits:
     ) -> None:
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
         self._salt = salt
-        self._client = parse_many(client)
-        self._tenant = parse_many(tenant)
-        self._overrides = {t.id: t.limits for t in tenants}
+        defaults = {"client": parse_many(client), "tenant": parse_many(tenant)}
+        self._default = defaults
+        self._by_tenant = {
+            t.id: {
+                "client": parse_many(t.limits.client) if t.limits.client else defaults["client"],
+                "tenant": parse_many(t.limits.tenant) if t.limits.tenant else defaults["tenant"],
+            }
+            for t in tenants
+        }
 
     @classmethod
     def from_settings(cls, settings: Settings, tenants: Sequence[Tenant] = ()) -> RateLimits:
@@ -66,11 +72,7 @@ class RateLimits:
         return hmac.new(self._salt, address.encode(), hashlib.sha256).hexdigest()[:32]
 
     def _items(self, tenant: str, limit: Limit) -> list[RateLimitItem]:
-        override = self._overrides.get(tenant)
-        chosen = getattr(override, limit, None) if override else None
-        if chosen:
-            return parse_many(chosen)
-        return self._client if limit == "client" else self._tenant
+        return self._by_tenant.get(tenant, self._default)[limit]
 
     def check(self, tenant: str, address: str, route: str) -> Refusal | None:
         """Count one request; a Refusal when the client or its tenant is over a limit.
