@@ -63,6 +63,7 @@ eval: install
 bench: install
 	$(PY) benchmarks/chat_latency.py
 	$(PY) benchmarks/safety_assess.py
+	$(PY) benchmarks/workers.py
 
 clean:
 	rm -rf .casebot .pytest_cache .mypy_cache .ruff_cache

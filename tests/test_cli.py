@@ -263,3 +263,19 @@ def test_serve_refuses_several_workers_without_shared_limits(tmp_path: Path) -> 
     result = invoke(["serve", "--workers", "2"], tmp_path / "knowledge", tmp_path / "data")
     assert result.exit_code == 2
     assert "several workers need shared rate limits" in result.output
+
+
+def test_several_workers_share_one_fresh_metrics_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from casebot.cli import _share_between_workers
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # restored when the test ends
+    monkeypatch.setenv("CASEBOT_WORKERS", "1")
+    stale = tmp_path / "data" / "metrics" / "counter_123.db"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old counts")
+    _share_between_workers(Settings(data_dir=tmp_path / "data", workers=3, rate_limit_storage="redis://127.0.0.1:1/0", client_key_salt="s"))  # type: ignore[arg-type]
+    import os
+
+    assert os.environ["CASEBOT_WORKERS"] == "3"
+    assert Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]) == (tmp_path / "data" / "metrics").resolve()
+    assert not stale.exists()
