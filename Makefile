@@ -5,12 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test lint eval bench clean servers
+.PHONY: install browser run test lint eval bench clean servers
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "casebot needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -45,11 +46,24 @@ servers:
 	  done; \
 	fi
 
+# The widget's tests drive Debian's chromium through Playwright, which never downloads a
+# browser. Installed with apt (as root) only when missing; apt may be busy, so it retries.
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "the widget tests need Debian's chromium: run 'apt-get install chromium' as root"; exit 1; fi
+	@for attempt in 1 2 3 4 5 6; do \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium fonts-liberation && exit 0; \
+		echo "apt-get is busy; retrying in 20 s"; sleep 20; \
+	done; exit 1
+
+browser: $(CHROMIUM)
+
 run: install
 	$(VENV)/bin/casebot ingest
 	$(VENV)/bin/casebot serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(PY) -m pytest -q
 
 # ruff (with the complexity cap) over everything we ship or run; mypy strict on src/.

@@ -1,4 +1,5 @@
-"""Real servers the tests start on free loopback ports: redis-server, PostgreSQL, chroma.
+"""Real servers the tests start on free loopback ports: redis-server, PostgreSQL, chroma, and
+casebot itself under uvicorn.
 
 A missing binary fails the test that needs it (the Makefile installs them): a skip would
 hide a missing install step.
@@ -6,6 +7,7 @@ hide a missing install step.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -17,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -182,3 +185,28 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
         yield port
     finally:
         _stop(proc)
+
+
+@contextlib.contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """The real app (lifespan included) under uvicorn, in a thread of the test process so
+    respx can mock the model provider the app calls; yields its base URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -21,6 +21,7 @@ SRC = REPO / "src" / "casebot"
 # package imports only from layers below its own.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("casebot", "config", "errors", "text", "tokens", "offline", "progress", "openai_compat"),
+    ("widget",),  # the browser's script and demo page as files; the API serves them
     ("embeddings",),
     # Knowledge files name safety categories in `serves:`, so ingest sits above safety.
     # The feedback store needs only the base; tenants carry local services in the catalog's

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     port: int = 8000
     max_body_bytes: int = 64 * 1024
     cors_origins: list[str] = Field(default_factory=list)
+    # A comment line on an idle stream this often keeps proxies from closing it.
+    stream_heartbeat_s: float = Field(default=15.0, gt=0)
 
     # Serving many support services (docs/deploy.md). Without a tenants file casebot is open
     # to any caller, for a single site on loopback.

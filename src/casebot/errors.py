@@ -10,6 +10,7 @@ CasebotError
  │    ├── TenantsError       the tenants file failed validation
  │    └── PromptError        a prompt file failed validation
  ├── IndexNotReady           (503) no index has been built yet
+ ├── ModelNotFound           (404) the OpenAI-compatible API was asked for another model
  ├── RetrievalUnavailable    (503) the vector store or embedder failed
  ├── FeedbackUnavailable     (503) the feedback database cannot be reached
  ├── ProviderError           (502) an OpenAI-compatible endpoint failed (its caller re-raises
@@ -107,3 +108,10 @@ class UsageError(CasebotError):
 
 class DatasetError(UsageError):
     code = "dataset_invalid"
+
+
+class ModelNotFound(CasebotError):
+    """The OpenAI-compatible API was asked for a model casebot does not serve."""
+
+    code = "model_not_found"
+    status = 404

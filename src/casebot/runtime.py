@@ -66,18 +66,25 @@ def pipeline_params(settings: Settings) -> PipelineParams:
             min_similarity=settings.sentence_min_similarity,
         ),
         mode=settings.mode,
+        model_timeout_s=settings.llm_timeout_s,
     )
 
 
-def llm_endpoint(settings: Settings, http: httpx.Client) -> Endpoint | None:
+def llm_endpoint(
+    settings: Settings, http: httpx.Client, ahttp: httpx.AsyncClient | None = None
+) -> Endpoint | None:
     """The configured chat model's endpoint: the generator's, and the eval judge's."""
     if not settings.llm_base_url:
         return None
-    return Endpoint(http, settings.llm_base_url, settings.llm_api_key, settings.llm_timeout_s)
+    return Endpoint(
+        http, settings.llm_base_url, settings.llm_api_key, settings.llm_timeout_s, ahttp
+    )
 
 
-def build_generator(settings: Settings, http: httpx.Client) -> Generator | None:
-    endpoint = llm_endpoint(settings, http)
+def build_generator(
+    settings: Settings, http: httpx.Client, ahttp: httpx.AsyncClient | None = None
+) -> Generator | None:
+    endpoint = llm_endpoint(settings, http, ahttp)
     if endpoint is None:
         return None
     prompt = load_answer_prompt(settings.prompts_dir / "answer.yaml")
@@ -129,6 +136,7 @@ def build_collaborators(
     embedder: Embedder | None = None,
     index_loader: Callable[[Settings], LoadedIndex | IndexNotReady | None] = try_open_index,
     generator: Generator | None = None,
+    ahttp: httpx.AsyncClient | None = None,
 ) -> Collaborators:
     """Everything an answer needs. Safety data that fails validation stops start-up."""
     enforce_offline()
@@ -144,7 +152,7 @@ def build_collaborators(
         embedder=embedder,
         index=index,
         index_problem=problem,
-        generator=generator or build_generator(settings, http),
+        generator=generator or build_generator(settings, http, ahttp),
     )
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from casebot.answer.timing import Stopwatch
 from casebot.config import Mode, RequestedMode
 from casebot.embeddings import Embedder
 from casebot.errors import GeneratorError, RetrievalUnavailable
+from casebot.index.models import Chunk
 from casebot.index.version import LoadedIndex
 from casebot.retrieval import guidance
 from casebot.retrieval.gate import Gate, GateParams, gate
@@ -35,6 +37,7 @@ from casebot.safety.responses import SafetyTexts
 log = logging.getLogger("casebot.answer")
 
 History = Sequence[tuple[str, str]]
+
 
 UNAVAILABLE = (
     "I can't search the knowledge base right now, so I can't answer that question. "
@@ -56,6 +59,7 @@ class PipelineParams:
     gate: GateParams
     compose: ComposeParams
     mode: RequestedMode  # when a request names none
+    model_timeout_s: float = 20.0  # a stream's deadline for the model's whole answer
 
 
 @dataclass
@@ -115,16 +119,39 @@ def resolve_mode(requested: RequestedMode | None, deps: Collaborators) -> Mode:
     return choice
 
 
+@dataclass(frozen=True)
+class Assessed:
+    """A message after the safety assessment, the first stage of every answer."""
+
+    message: str
+    history: History
+    safety: SafetyAssessment
+    vectors: Any  # the assessor's embedding batch, the message first (None without one)
+    mode: Mode
+    watch: Stopwatch  # how long each stage took (the API's metrics)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A question that passed the gate: what its answer is drafted from, and in which mode."""
+
+    assessed: Assessed
+    result: SearchResult
+    index: LoadedIndex
+    mode: Mode
+
+
 def assess(
-    message: str, history: History, deps: Collaborators, watch: Stopwatch | None = None
-) -> tuple[SafetyAssessment, Any]:
-    """The safety assessment, and the embeddings it read (reused by retrieval)."""
-    watch = watch or Stopwatch()
+    message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
+) -> Assessed:
+    """The safety assessment (made before retrieval or any model call), and the embeddings
+    it read (reused by retrieval)."""
+    watch = Stopwatch()
     with watch.stage("embed"):
         vectors = embed_batch(deps.embedder, deps.assessor.texts(message, history))
     with watch.stage("safety"):
         safety = deps.assessor.assess(message, history, vectors)
-    return safety, vectors
+    return Assessed(message, history, safety, vectors, resolve_mode(mode, deps), watch)
 
 
 def answer(
@@ -132,34 +159,40 @@ def answer(
 ) -> Answer:
     """The answer, with the safety assessment made first and carried by every outcome:
     an unexpected failure after it is raised as AnswerFailed, holding the assessment."""
-    chosen = resolve_mode(mode, deps)
-    watch = Stopwatch()
-    safety, vectors = assess(message, history, deps, watch)
-    try:
-        result = _answer(message, history, deps, chosen, safety, vectors, watch)
-    except Exception as exc:
-        log.error("answer failed after the assessment: %s", type(exc).__name__)
-        raise AnswerFailed(safety) from exc
-    return dataclasses.replace(result, timings=watch.items())
+    assessed = assess(message, history, deps, mode)
+    with failing_after(assessed.safety):
+        planned = plan(assessed, deps)
+        if isinstance(planned, Plan):
+            with assessed.watch.stage("compose"):
+                draft, chosen, notes = _draft(planned, deps)
+            planned = finish(planned, draft, chosen, notes, deps)
+    return dataclasses.replace(planned, timings=assessed.watch.items())
 
 
 def safety_reply(
     message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
 ) -> Answer:
     """The safety assessment without an answer (a limited client's reply)."""
-    safety, _ = assess(message, history, deps)
-    return _outcome(BUSY, safety, "out_of_scope", resolve_mode(mode, deps), ["answer shed"])
+    assessed = assess(message, history, deps, mode)
+    return _outcome(BUSY, assessed.safety, "out_of_scope", assessed.mode, ["answer shed"])
 
 
-def _answer(
-    message: str,
-    history: History,
-    deps: Collaborators,
-    chosen: Mode,
-    safety: SafetyAssessment,
-    vectors: Any,
-    watch: Stopwatch,
-) -> Answer:
+@contextmanager
+def failing_after(safety: SafetyAssessment) -> Iterator[None]:
+    """Anything unexpected from here on is AnswerFailed, carrying the assessment."""
+    try:
+        yield
+    except AnswerFailed:
+        raise
+    except Exception as exc:
+        log.error("answer failed after the assessment: %s", type(exc).__name__)
+        raise AnswerFailed(safety) from exc
+
+
+def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
+    """Everything before the draft: an outcome that needs none (a refusal, no index, the
+    gate's verdict), or the Plan an answer is drafted from."""
+    safety, chosen = assessed.safety, assessed.mode
     if safety.refused:
         return _outcome(safety.refusal or "", safety, "refused", chosen)
     if "injection" in safety.cues:
@@ -167,8 +200,8 @@ def _answer(
     if deps.index is None or deps.embedder is None:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
     try:
-        with watch.stage("search"):
-            result = retrieve(message, history, safety, deps, vectors)
+        with assessed.watch.stage("search"):
+            result = retrieve(assessed.message, assessed.history, safety, deps, assessed.vectors)
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
@@ -181,13 +214,19 @@ def _answer(
         # Someone who may be in danger is not kept waiting on a model: 999 goes out now,
         # with the extractive answer.
         chosen = "extractive"
-    with watch.stage("compose"):
-        draft, chosen, notes = _draft(result, history, deps, deps.index, chosen)
-    with watch.stage("verify"):
-        checked, problems = verify(draft, deps.index.by_id)
-    notes += problems
+    return Plan(assessed, result, deps.index, chosen)
+
+
+def finish(
+    planned: Plan, draft: Draft, mode: Mode, notes: Sequence[str], deps: Collaborators
+) -> Answer:
+    """Verify the draft: every sentence cited, every quote verbatim in its chunk."""
+    with planned.assessed.watch.stage("verify"):
+        checked, problems = verify(draft, planned.index.by_id)
+    notes = [*notes, *problems]
+    safety = planned.assessed.safety
     if not checked.sentences:
-        return _outcome(deps.texts.no_answer, safety, "out_of_scope", chosen, notes)
+        return _outcome(deps.texts.no_answer, safety, "out_of_scope", mode, notes)
     return Answer(
         answer_id=uuid.uuid4().hex,
         text=checked.text,
@@ -195,8 +234,9 @@ def _answer(
         safety=safety,
         scope="in_scope",
         grounded=True,
-        mode=chosen,
+        mode=mode,
         notes=tuple(notes),
+        sentences=checked.sentences,
     )
 
 
@@ -225,30 +265,40 @@ def retrieve(
     )
 
 
-def _draft(
-    result: SearchResult, history: History, deps: Collaborators, index: LoadedIndex, mode: Mode
-) -> tuple[Draft, Mode, list[str]]:
+def _draft(planned: Plan, deps: Collaborators) -> tuple[Draft, Mode, list[str]]:
     """The draft answer, the mode that wrote it, and notes (a model failure falls back)."""
-    if mode == "llm" and deps.generator is not None:
+    if planned.mode == "llm" and deps.generator is not None:
         try:
-            return _llm_draft(result.query, result, history, deps.generator), mode, []
+            raw = deps.generator.generate(*model_input(planned))
+            return llm_draft(raw, planned), "llm", []
         except GeneratorError as exc:
-            notes = [f"llm failed ({exc}); extractive answer given"]
-            return _extractive(result, index, deps.params.compose), "extractive", notes
-    return _extractive(result, index, deps.params.compose), mode, []
+            return fallback(planned, deps, f"llm failed ({exc})")
+    return extractive_draft(planned, deps), planned.mode, []
 
 
-def _extractive(result: SearchResult, index: LoadedIndex, params: ComposeParams) -> Draft:
-    return compose(result.query, result, index, params, lead=result.pinned)
+def fallback(planned: Plan, deps: Collaborators, why: str) -> tuple[Draft, Mode, list[str]]:
+    """The extractive draft when the model could not write one, and the note saying why."""
+    return extractive_draft(planned, deps), "extractive", [f"{why}; extractive answer given"]
 
 
-def _llm_draft(
-    question: str, result: SearchResult, history: History, generator: Generator
-) -> Draft:
+def extractive_draft(planned: Plan, deps: Collaborators) -> Draft:
+    result = planned.result
+    return compose(result.query, result, planned.index, deps.params.compose, lead=result.pinned)
+
+
+def model_input(
+    planned: Plan,
+) -> tuple[str, list[tuple[int, Chunk]], History]:
+    """What the model is given: the question, its numbered sources and the history."""
+    result = planned.result
     sources = [(i + 1, hit.chunk) for i, hit in enumerate(result.hits)]
-    raw = generator.generate(question, sources, history)
+    return result.query, sources, planned.assessed.history
+
+
+def llm_draft(raw: str, planned: Plan) -> Draft:
+    """The model's text as a Draft: its sentences, and a verbatim quote per cited source."""
+    by_n = dict(model_input(planned)[1])
     sentences = parse_marked(raw)
-    by_n = dict(sources)
     citations = []
     for n in sorted({n for s in sentences for n in s.refs if n in by_n}):
         supporting = [s.text for s in sentences if n in s.refs]

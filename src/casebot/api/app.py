@@ -17,12 +17,24 @@ from casebot.api.errors import install_error_handlers
 from casebot.api.limits import RateLimits
 from casebot.api.metrics import Metrics, MetricsMiddleware
 from casebot.api.middleware import LimitBodyMiddleware, PrivacyHeadersMiddleware
-from casebot.api.routes import chat, feedback, health, metrics, search, services, sources, tenant
+from casebot.api.routes import (
+    chat,
+    completions,
+    feedback,
+    health,
+    metrics,
+    search,
+    services,
+    sources,
+    stream,
+    tenant,
+    widget,
+)
 from casebot.api.security import TenantGate
 from casebot.config import Settings
 from casebot.errors import FeedbackUnavailable
 from casebot.feedback.store import FeedbackStore
-from casebot.openai_compat import http_client
+from casebot.openai_compat import async_http_client, http_client
 from casebot.runtime import load_service_catalog
 from casebot.tenants.registry import Tenants, load_tenants
 from casebot.tenants.signposts import emergency_ids
@@ -32,10 +44,13 @@ log = logging.getLogger("casebot.api")
 Builder = Callable[[Settings, httpx.Client], Collaborators]
 
 
-def _default_builder(settings: Settings, http: httpx.Client) -> Collaborators:
-    from casebot.runtime import build_collaborators
+def _default_builder(ahttp: httpx.AsyncClient) -> Builder:
+    def build(settings: Settings, http: httpx.Client) -> Collaborators:
+        from casebot.runtime import build_collaborators
 
-    return build_collaborators(settings, http)
+        return build_collaborators(settings, http, ahttp=ahttp)
+
+    return build
 
 
 def _open_feedback(settings: Settings) -> FeedbackStore:
@@ -51,7 +66,6 @@ def _open_feedback(settings: Settings) -> FeedbackStore:
 
 def create_app(settings: Settings | None = None, build: Builder | None = None) -> FastAPI:
     settings = settings or Settings()
-    builder = build or _default_builder
     catalog = load_service_catalog(settings)
     tenants: Tenants | None = None
     if settings.tenants_file is not None:
@@ -60,19 +74,22 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # One client for the app's lifetime: model providers are called through it.
-        with http_client() as http:
-            collaborators = await run_in_threadpool(builder, settings, http)
-            app.state.collaborators = collaborators
-            app.state.feedback = await run_in_threadpool(_open_feedback, settings)
-            index = collaborators.index
-            if index is not None:
-                app_metrics.index.labels(index.version).set(1)
-            log.info("casebot ready: index %s", index.version if index else "missing")
-            try:
-                yield
-            finally:
-                app.state.feedback.close()
+        # One client of each kind for the app's lifetime: model providers are called through
+        # them (streams through the asynchronous one, so a client leaving cancels the call).
+        async with async_http_client() as ahttp:
+            with http_client() as http:
+                builder = build or _default_builder(ahttp)
+                collaborators = await run_in_threadpool(builder, settings, http)
+                app.state.collaborators = collaborators
+                app.state.feedback = await run_in_threadpool(_open_feedback, settings)
+                index = collaborators.index
+                if index is not None:
+                    app_metrics.index.labels(index.version).set(1)
+                log.info("casebot ready: index %s", index.version if index else "missing")
+                try:
+                    yield
+                finally:
+                    app.state.feedback.close()
 
     app = FastAPI(
         title="casebot",
@@ -88,7 +105,8 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
     app.state.limits = RateLimits.from_settings(settings, tenants.tenants if tenants else ())
     app.state.emergency_ids = emergency_ids(catalog)
     install_error_handlers(app)
-    for module in (chat, search, sources, services, feedback, tenant, health, metrics):
+    routers = (chat, stream, completions, search, sources, services, feedback, tenant, health)
+    for module in (*routers, metrics, widget):
         app.include_router(module.router)
     if settings.cors_origins:
         app.add_middleware(
@@ -96,7 +114,8 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
             allow_origins=settings.cors_origins,
             allow_credentials=False,
             allow_methods=["GET", "POST"],
-            allow_headers=["content-type"],
+            # X-Casebot-Key: the widget sends its publishable key.
+            allow_headers=["content-type", "x-casebot-key"],
         )
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
     if tenants is not None:

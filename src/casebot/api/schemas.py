@@ -175,3 +175,23 @@ class FailedChatResponse(ErrorResponse):
     """A 500 after the safety assessment still carries it: 999 reaches a person in danger."""
 
     safety: SafetyOut
+
+
+# POST /v1/chat/stream: the data of each Server-Sent Event (the `safety` event's is SafetyOut,
+# the `error` event's is ErrorBody).
+class StreamDelta(BaseModel):
+    """Answer text: a sentence at a time with its [n] markers; joined, the deltas are the
+    answer."""
+
+    text: str
+
+
+class StreamCitations(BaseModel):
+    citations: list[CitationOut]
+
+
+class StreamDone(BaseModel):
+    answer_id: str
+    scope: Scope
+    grounded: bool
+    mode: Mode
