@@ -78,6 +78,7 @@ bench: install
 	$(PY) benchmarks/chat_latency.py
 	$(PY) benchmarks/safety_assess.py
 	$(PY) benchmarks/workers.py
+	$(PY) benchmarks/stream_first_event.py
 
 clean:
 	rm -rf .casebot .pytest_cache .mypy_cache .ruff_cache

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +69,23 @@ def server(data_dir: Path) -> Iterator[tuple[str, float]]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def rounds(default: int = 3) -> int:
+    """The --rounds argument every benchmark takes."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=default)
+    return int(parser.parse_args().rounds)
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[Path]:
+    """A temporary working directory, removed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix="casebot-bench-"))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def save(name: str, data: dict[str, object]) -> None:

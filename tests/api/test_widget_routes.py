@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
@@ -55,3 +56,37 @@ def test_the_demo_page_embeds_the_widget_under_a_strict_policy(client: TestClien
 def test_answers_are_still_never_cached(client: TestClient) -> None:
     response = client.post("/v1/chat", json={"message": "what did the review find?"})
     assert response.headers.get_list("cache-control") == ["no-store"]
+
+
+def test_openapi_documents_the_stream_the_openai_api_and_the_widget(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    stream = paths["/v1/chat/stream"]["post"]
+    assert "text/event-stream" in stream["responses"]["200"]["content"]
+    for event in ("`safety`", "`delta`", "`citations`", "`done`", "`error`"):
+        assert event in stream["description"]
+    assert stream["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ChatRequest"
+    )
+    completions = paths["/v1/chat/completions"]["post"]
+    content = completions["responses"]["200"]["content"]
+    assert {"application/json", "text/event-stream"} <= set(content)
+    assert content["application/json"]["schema"]["$ref"].endswith("/ChatCompletion")
+    assert "casebot" in spec["components"]["schemas"]["ChatCompletion"]["properties"]
+    assert {"/v1/models", "/v1/models/{model}", "/widget.js", "/widget/demo"} <= set(paths)
+    data = stream["responses"]["200"]["content"]["text/event-stream"]["schema"]["oneOf"]
+    assert [d["title"] for d in data] == ["safety", "delta", "citations", "done", "error"]
+    refs = set(_refs(data))
+    assert refs == {"SafetyOut", "CitationOut", "ErrorBody"}
+    assert refs <= set(spec["components"]["schemas"])
+
+
+def _refs(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield str(node["$ref"]).rsplit("/", 1)[-1]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)

@@ -69,7 +69,7 @@ form .field{flex:1;display:flex;flex-direction:column}
 label{font-size:.9em;color:var(--casebot-muted)}
 textarea{width:100%;font-size:16px;min-height:44px;max-height:30vh;resize:vertical;padding:8px;border:2px solid var(--casebot-fg);border-radius:var(--casebot-radius);color:var(--casebot-fg);background:var(--casebot-bg)}
 .tools{display:flex;justify-content:space-between;align-items:center;padding:0 12px 8px;gap:8px}
-.tools .exit{min-height:36px}
+.head .exit{min-height:36px;padding:.3em .7em;border-color:var(--casebot-accent-text)}
 @media (max-width:480px){
  .launcher .panel{right:0;left:0;top:0;bottom:auto;width:100vw;max-width:100vw;height:var(--cb-vh);border-radius:0;z-index:2147483001}
  .launcher.open .dock .launch{display:none}
@@ -349,7 +349,7 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
             }
           },
         },
-        h("div", { class: "head" }, heading, this.closeBtn),
+        h("div", { class: "head" }, heading, launcher ? this.closeBtn : this.exitLink()),
         h(
           "p",
           { class: "standing" },
@@ -363,7 +363,6 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
           "div",
           { class: "tools" },
           h("button", { type: "button", class: "secondary clear", text: "Clear conversation", onclick: () => this.clear() }),
-          launcher ? null : this.exitLink(),
         ),
       );
       if (launcher) {

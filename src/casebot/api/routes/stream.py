@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
@@ -40,6 +42,26 @@ while the stream is idle. A client that disconnects cancels the model call; a mo
 gives no answer within CASEBOT_LLM_TIMEOUT_S gives way to the extractive answer.
 """
 
+def _data_schema(event: str, model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of one event's data, its references into the document's components
+    (where the models /v1/chat uses already are)."""
+    schema = model.model_json_schema(ref_template=COMPONENT)
+    schema.pop("$defs", None)
+    return {**schema, "title": event}
+
+
+COMPONENT = "#/components/schemas/{model}"
+EVENTS_SCHEMA = {
+    "description": "Each event's `data` is JSON, by the event's name:",
+    "oneOf": [
+        {"title": "safety", "$ref": COMPONENT.format(model="SafetyOut")},
+        _data_schema("delta", StreamDelta),
+        _data_schema("citations", StreamCitations),
+        _data_schema("done", StreamDone),
+        {"title": "error", "$ref": COMPONENT.format(model="ErrorBody")},
+    ],
+}
+
 EXAMPLE = (
     'event: safety\ndata: {"level": "none", "categories": [], "message": null, '
     '"signposts": [], "check_in": false}\n\n'
@@ -59,7 +81,7 @@ EXAMPLE = (
     responses={
         200: {
             "description": "An event stream (see above).",
-            "content": {"text/event-stream": {"schema": {"type": "string"}, "example": EXAMPLE}},
+            "content": {"text/event-stream": {"schema": EVENTS_SCHEMA, "example": EXAMPLE}},
         },
         413: {"model": ErrorResponse},
         422: {"model": ErrorResponse},
