@@ -71,11 +71,13 @@ def server(data_dir: Path) -> Iterator[tuple[str, float]]:
         proc.wait(timeout=30)
 
 
-def rounds(default: int = 3) -> int:
-    """The --rounds argument every benchmark takes."""
+def arguments(default_rounds: int = 3) -> argparse.Namespace:
+    """--rounds, which every benchmark takes, and --data-dir: an index already built
+    there is used instead of building one."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=default)
-    return int(parser.parse_args().rounds)
+    parser.add_argument("--rounds", type=int, default=default_rounds)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    return parser.parse_args()
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from _common import REPO, median, percentile, rounds, save, scratch, server
+from _common import REPO, arguments, median, percentile, save, scratch, server
 
 
 def questions() -> list[str]:
@@ -46,7 +46,7 @@ def latencies(
 
 
 def main() -> None:
-    n_rounds = rounds()
+    n_rounds = arguments().rounds
     qs = questions()
     with scratch() as work:
         build = [timed_ingest(work / f"build{i}") for i in range(2)]

@@ -3,7 +3,7 @@
 The target: p95 at most 50 ms. Baselines measured in the same run: GET /healthz (the
 framework floor) and the whole POST /v1/chat (what a person waits without streaming), so
 time-to-safety is reported as a ratio to each; time to the `done` event too.
-Usage: .venv/bin/python benchmarks/stream_first_event.py [--rounds 3]
+Usage: .venv/bin/python benchmarks/stream_first_event.py [--rounds 3] [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import httpx
-from _common import median, percentile, rounds, save, scratch, server
+from _common import arguments, median, percentile, save, scratch, server
 from chat_latency import latencies, questions, timed_ingest
 
 
@@ -32,15 +32,18 @@ def stream_timings(client: httpx.Client, messages: list[str]) -> tuple[list[floa
 
 
 def main() -> None:
-    n_rounds = rounds()
+    args = arguments()
+    n_rounds = args.rounds
     qs = questions()
     with scratch() as work:
-        timed_ingest(work / "data")
+        data = args.data_dir or work / "data"
+        if args.data_dir is None:
+            timed_ingest(data)
         first, done, chat, health = [], [], [], []
         for _ in range(n_rounds):
             with (
-                server(work / "data") as (base, _ready),
-                httpx.Client(base_url=base, timeout=30) as client,
+                server(data) as (base, _ready),
+                httpx.Client(base_url=base, timeout=120) as client,
             ):
                 stream_timings(client, qs[:5])  # warm-up
                 health.append(latencies(client, "GET", "/healthz", None))

@@ -17,15 +17,17 @@ OUT = Path(__file__).with_name("widget.png")
 def main(base: str) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-        page = browser.new_page(viewport={"width": 1100, "height": 760})
+        page = browser.new_page(viewport={"width": 1100, "height": 820})
         page.goto(f"{base}/widget/demo")
         page.locator("casebot-chat button.launch").click()
         box = page.locator("casebot-chat textarea")
         box.fill("I'm scared my partner will hurt me tonight")
         box.press("Enter")
         page.wait_for_function(
-            "() => document.querySelector('casebot-chat').turns.length >= 2"
+            "() => document.querySelector('casebot-chat').turns.length >= 2", timeout=120_000
         )
+        # The signpost cards, under the lead-in, in view.
+        page.locator("casebot-chat .cards").first.evaluate("el => el.scrollIntoView()")
         page.screenshot(path=str(OUT))
         browser.close()
 
