@@ -286,3 +286,17 @@ def test_a_model_that_answers_streams_its_verified_sentences(
     assert len(deltas) == 2 and deltas[1].startswith(" ")
     assert "".join(deltas) == reply
     assert found[-1].json()["mode"] == "llm"
+
+
+def test_a_client_over_its_limit_still_gets_the_safety_event_then_rate_limited(
+    open_client: Callable[..., TestClient], tiny_index: Settings
+) -> None:
+    settings = tiny_index.model_copy(
+        update={"rate_limit_client": "1/minute", "rate_limit_tenant": "100/minute"}
+    )
+    client = open_client(settings)
+    assert names(stream(client, {"message": FREEZERS})) == ORDER
+    found = stream(client, {"message": URGENT})
+    assert [e.name for e in found] == ["safety", "error"]
+    assert_urgent_first({"safety": found[0].json()})
+    assert found[1].json()["code"] == "rate_limited"

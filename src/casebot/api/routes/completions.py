@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -32,6 +33,7 @@ from casebot.api.completions import (
 from casebot.api.convert import chat_response, safety_out
 from casebot.api.deps import CollaboratorsDep
 from casebot.api.schemas import ChatResponse, ErrorBody, ErrorResponse, FailedChatResponse
+from casebot.api.tenancy import localise
 from casebot.config import Settings
 from casebot.errors import ModelNotFound
 
@@ -93,8 +95,10 @@ async def chat_completions(
     question, history = question_and_history(body)
     if not body.stream:
         result = await run_in_threadpool(answer, question, history, deps, None)
+        result = dataclasses.replace(result, safety=localise(request, result.safety))
         return JSONResponse(completion(chat_response(result), question).model_dump())
     assessed = await run_in_threadpool(assess, question, history, deps, None)
+    assessed = dataclasses.replace(assessed, safety=localise(request, assessed.safety))
     settings: Settings = request.app.state.settings
     include_usage = body.stream_options is not None and body.stream_options.include_usage
     return EventSourceResponse(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from casebot.answer.pipeline import AnswerFailed, Assessed, Collaborators, assess
 from casebot.answer.stream import complete
 from casebot.api.convert import chat_response, safety_out
-from casebot.api.deps import CollaboratorsDep
+from casebot.api.deps import CollaboratorsDep, count_request
+from casebot.api.limits import Refusal
 from casebot.api.schemas import (
     ChatRequest,
     ErrorBody,
@@ -22,7 +24,9 @@ from casebot.api.schemas import (
     StreamDelta,
     StreamDone,
 )
+from casebot.api.tenancy import localise
 from casebot.config import Settings
+from casebot.errors import RateLimited
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -35,7 +39,9 @@ Server-Sent Events, in this order:
   joined are the answer of POST /v1/chat;
 - `citations` ({"citations": [CitationOut]});
 - `done` ({"answer_id", "scope", "grounded", "mode"});
-- `error` ({"code", "message"}) instead of the rest when the answer fails after `safety`.
+- `error` ({"code", "message"}) instead of the rest when the answer fails after `safety`,
+  or when the client is over a rate limit (`rate_limited`: the answer is shed, never the
+  safety event).
 
 A comment line (`: ping`) goes out every CASEBOT_STREAM_HEARTBEAT_S seconds (15 by default)
 while the stream is idle. A client that disconnects cancels the model call; a model that
@@ -91,15 +97,26 @@ async def chat_stream(
     body: ChatRequest, deps: CollaboratorsDep, request: Request
 ) -> EventSourceResponse:
     history = [(turn.role, turn.content) for turn in body.history]
+    refusal = await run_in_threadpool(count_request, request, "chat")
     # Assessed before the response starts: a failure here is a plain 500, and the stream
-    # opens with the assessment.
+    # opens with the assessment (the tenant's local services among its signposts).
     assessed = await run_in_threadpool(assess, body.message, history, deps, body.mode)
+    assessed = dataclasses.replace(assessed, safety=localise(request, assessed.safety))
     settings: Settings = request.app.state.settings
+    events = chat_events(assessed, deps) if refusal is None else shed_events(assessed, refusal)
     return EventSourceResponse(
-        chat_events(assessed, deps),
+        events,
         ping=settings.stream_heartbeat_s,
         headers={"X-Accel-Buffering": "no"},
     )
+
+
+async def shed_events(assessed: Assessed, refusal: Refusal) -> AsyncIterator[ServerSentEvent]:
+    """Over a limit: the answer is shed, the safety event never is."""
+    yield ServerSentEvent(safety_out(assessed.safety).model_dump_json(), event="safety")
+    message = f"too many requests from this {refusal.limit}; try again later"
+    error = ErrorBody(code=RateLimited.code, message=message)
+    yield ServerSentEvent(error.model_dump_json(), event="error")
 
 
 async def chat_events(assessed: Assessed, deps: Collaborators) -> AsyncIterator[ServerSentEvent]:
