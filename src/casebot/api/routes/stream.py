@@ -48,6 +48,7 @@ while the stream is idle. A client that disconnects cancels the model call; a mo
 gives no answer within CASEBOT_LLM_TIMEOUT_S gives way to the extractive answer.
 """
 
+
 def _data_schema(event: str, model: type[BaseModel]) -> dict[str, Any]:
     """The JSON schema of one event's data, its references into the document's components
     (where the models /v1/chat uses already are)."""
