@@ -55,7 +55,7 @@ def _fail(command: str, exc: CasebotError) -> typer.Exit:
 
 def run_ingest(settings: Settings, force: bool = False, quiet: bool = False) -> int:
     """Build or update the index; returns the number of changed documents."""
-    from casebot.embeddings import build_embedder
+    from casebot.embeddings import Embedder, build_embedder
     from casebot.ingest.build import ingest
     from casebot.openai_compat import http_client
     from casebot.progress import SilentReporter, rich_reporter
@@ -63,11 +63,15 @@ def run_ingest(settings: Settings, force: bool = False, quiet: bool = False) -> 
 
     params = ingest_params(settings, embedder_name(settings))
     with http_client() as http:
+
+        def embedder() -> Embedder:
+            return build_embedder(settings, http, ingest=True)
+
         if quiet:
-            report = ingest(params, lambda: build_embedder(settings, http), SilentReporter(), force)
+            report = ingest(params, embedder, SilentReporter(), force)
         else:
             with rich_reporter() as reporter:
-                report = ingest(params, lambda: build_embedder(settings, http), reporter, force)
+                report = ingest(params, embedder, reporter, force)
     c = report.changes
     summary = (
         f"{report.changed_documents} changed documents "
@@ -315,7 +319,7 @@ def safety_train(
             model = train(
                 DATASETS_DIR / "safety",
                 rules,
-                build_embedder(settings, http),
+                build_embedder(settings, http, ingest=True),
                 ordinary_questions(DATASETS_DIR, "dev"),
                 lambda m: Assessor(catalog, texts, rules, m),
                 reporter,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,12 @@ Mode = Literal["extractive", "llm"]
 RequestedMode = Literal["auto", Mode]
 ChromaMode = Literal["embedded", "http"]
 EmbedderKind = Literal["local", "openai"]
+EmbedderBackend = Literal["onnx", "torch"]
+
+
+def cores() -> int:
+    """CPU cores this process may run on (its affinity, not the machine's total)."""
+    return len(os.sched_getaffinity(0))
 
 
 def valid_rate(value: str | None) -> str | None:
@@ -51,6 +58,16 @@ class Settings(BaseSettings):
     embedder_url: str | None = None
     embedder_api_key: str | None = None
     embedder_timeout_s: float = Field(default=30.0, gt=0)
+    # The bundled model's runtime: ONNX Runtime, or PyTorch as the fallback.
+    embedder_backend: EmbedderBackend = "onnx"
+    # Intra-op threads per serving worker: one, with a worker per core, so workers never
+    # fight over cores (docs/performance.md). Ingest uses every core.
+    embedder_threads: int = Field(default=1, ge=1, le=64)
+    # Recent texts' embeddings kept in process memory (never on disk); 0 turns it off.
+    embed_cache_size: int = Field(default=256, ge=0, le=100_000)
+    # Where the exported ONNX model is kept; default <data_dir>/models. One export can
+    # serve several data dirs.
+    model_dir: Path | None = None
 
     chunk_tokens: int = Field(default=180, ge=40, le=230)
     chunk_overlap_sentences: int = Field(default=1, ge=0, le=3)
@@ -127,6 +144,11 @@ class Settings(BaseSettings):
     @property
     def feedback_database_url(self) -> str:
         return self.feedback_url or f"sqlite:///{self.data_dir / 'feedback.sqlite3'}"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where the exported ONNX model is kept."""
+        return self.model_dir or self.data_dir / "models"
 
     @property
     def llm_configured(self) -> bool:

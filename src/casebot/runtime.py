@@ -11,7 +11,7 @@ from casebot.answer.extractive import ComposeParams
 from casebot.answer.generator import ChatGenerator, Generator, load_answer_prompt
 from casebot.answer.pipeline import Collaborators, PipelineParams
 from casebot.config import Settings
-from casebot.embeddings import Embedder, LocalEmbedder, build_embedder
+from casebot.embeddings import MODEL_NAME, Embedder, build_embedder
 from casebot.errors import IndexNotReady, RetrievalUnavailable
 from casebot.index.store import StoreParams
 from casebot.index.version import LoadedIndex, load_index
@@ -96,7 +96,7 @@ def store_params(settings: Settings) -> StoreParams:
 
 
 def embedder_name(settings: Settings) -> str:
-    return LocalEmbedder.name if settings.embedder == "local" else settings.embedder_model
+    return MODEL_NAME if settings.embedder == "local" else settings.embedder_model
 
 
 def ingest_params(settings: Settings, embedder: str) -> IngestParams:
