@@ -60,9 +60,10 @@ class Settings(BaseSettings):
     embedder_timeout_s: float = Field(default=30.0, gt=0)
     # The bundled model's runtime: ONNX Runtime, or PyTorch as the fallback.
     embedder_backend: EmbedderBackend = "onnx"
-    # Intra-op threads per serving worker: one, with a worker per core, so workers never
-    # fight over cores (docs/performance.md). Ingest uses every core.
-    embedder_threads: int = Field(default=1, ge=1, le=64)
+    # Threads each serving process computes with (ONNX Runtime's intra-op pool, BLAS,
+    # torch); default: the cores shared out among the workers (one each with a worker per
+    # core), so workers never fight over cores (docs/performance.md). Ingest uses them all.
+    threads: int | None = Field(default=None, ge=1, le=64)
     # Recent texts' embeddings kept in process memory (never on disk); 0 turns it off.
     embed_cache_size: int = Field(default=256, ge=0, le=100_000)
     # Where the exported ONNX model is kept; default <data_dir>/models. One export can
@@ -144,6 +145,11 @@ class Settings(BaseSettings):
     @property
     def feedback_database_url(self) -> str:
         return self.feedback_url or f"sqlite:///{self.data_dir / 'feedback.sqlite3'}"
+
+    @property
+    def compute_threads(self) -> int:
+        """Threads per serving process: the setting, or this process's share of the cores."""
+        return self.threads or max(1, cores() // self.workers)
 
     @property
     def model_cache_dir(self) -> Path:

@@ -86,7 +86,7 @@ class AnswerFailed(Exception):
 
 
 def embed_batch(embedder: Embedder | None, texts: Sequence[str]) -> Any:
-    """The one embedding call of an answer: the assessor's texts, the message first."""
+    """One embedding call; None when there is no embedder or it failed."""
     if embedder is None:
         return None
     try:
@@ -94,6 +94,30 @@ def embed_batch(embedder: Embedder | None, texts: Sequence[str]) -> Any:
     except RetrievalUnavailable:
         log.warning("embedder unavailable; safety scores the text alone")
         return None
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A message's one embedding pass: the assessor's texts (the message first, then its
+    sentences and earlier turns) and, when it is not the message itself, the search query
+    (the follow-up resolved, spelling repaired)."""
+
+    units: Any  # rows for the assessor's texts, or None when nothing could be embedded
+    query: str | None  # the search query; None without an index
+    query_vector: Any  # the query's row, or None
+
+
+def embed_message(message: str, history: History, deps: Collaborators) -> Embedded:
+    texts = deps.assessor.texts(message, history)
+    query = None
+    if deps.index is not None:
+        query = deps.index.speller.correct(retrieval_query(message, history))
+    extra = [query] if query is not None and query != message else []
+    rows = embed_batch(deps.embedder, [*texts, *extra])
+    if rows is None:
+        return Embedded(None, query, None)
+    query_vector = rows[-1] if extra else rows[0] if query is not None else None
+    return Embedded(rows[: len(texts)], query, query_vector)
 
 
 def _outcome(
@@ -126,7 +150,7 @@ class Assessed:
     message: str
     history: History
     safety: SafetyAssessment
-    vectors: Any  # the assessor's embedding batch, the message first (None without one)
+    embedded: Embedded  # the message's one embedding pass (safety's texts, the query)
     mode: Mode
     watch: Stopwatch  # how long each stage took (the API's metrics)
 
@@ -144,14 +168,14 @@ class Plan:
 def assess(
     message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
 ) -> Assessed:
-    """The safety assessment (made before retrieval or any model call), and the embeddings
-    it read (reused by retrieval)."""
+    """The safety assessment (made before retrieval or any model call), and the embedding
+    pass it read (reused by retrieval)."""
     watch = Stopwatch()
     with watch.stage("embed"):
-        vectors = embed_batch(deps.embedder, deps.assessor.texts(message, history))
+        embedded = embed_message(message, history, deps)
     with watch.stage("safety"):
-        safety = deps.assessor.assess(message, history, vectors)
-    return Assessed(message, history, safety, vectors, resolve_mode(mode, deps), watch)
+        safety = deps.assessor.assess(message, history, embedded.units)
+    return Assessed(message, history, safety, embedded, resolve_mode(mode, deps), watch)
 
 
 def answer(
@@ -201,7 +225,7 @@ def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
     try:
         with assessed.watch.stage("search"):
-            result = retrieve(assessed.message, assessed.history, safety, deps, assessed.vectors)
+            result = retrieve(assessed.message, assessed.history, safety, deps, assessed.embedded)
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
@@ -245,22 +269,28 @@ def retrieve(
     history: History,
     safety: SafetyAssessment,
     deps: Collaborators,
-    vectors: Any = None,
+    embedded: Embedded | None = None,
 ) -> SearchResult:
-    """What the answer is drawn from: the eval scores this very function."""
+    """What the answer is drawn from: the eval scores this very function. `embedded` is
+    the message's embedding pass (embed_message); without it the query is embedded here."""
     if deps.index is None or deps.embedder is None:
         raise RetrievalUnavailable("no index is loaded")
-    query = retrieval_query(message, history)
-    steering = guidance.for_message(deps.assessor, message, history, safety, vectors, deps.index)
-    # The message was embedded once, first in the assessor's batch; reuse it when it is
-    # the query.
-    reuse = vectors is not None and len(vectors) and query == message
+    units = embedded.units if embedded else None
+    steering = guidance.for_message(deps.assessor, message, history, safety, units, deps.index)
+    if embedded is None or embedded.query is None:
+        return search(
+            retrieval_query(message, history),
+            deps.index,
+            deps.embedder,
+            deps.params.search,
+            steering=steering,
+        )
     return search(
-        query,
+        embedded.query,
         deps.index,
         deps.embedder,
         deps.params.search,
-        query_vector=vectors[0] if reuse else None,
+        query_vector=embedded.query_vector,
         steering=steering,
     )
 

@@ -52,7 +52,7 @@ __all__ = [
 
 def local_embedder(settings: Settings, threads: int | None = None) -> LocalEmbedder:
     """The bundled model on the configured backend, with `threads` (default: the setting)."""
-    threads = threads or settings.embedder_threads
+    threads = threads or settings.compute_threads
     if settings.embedder_backend == "torch":
         return TorchEmbedder(threads)
     return OnnxEmbedder.cached(settings.model_cache_dir, threads)
