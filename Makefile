@@ -74,11 +74,18 @@ lint: install
 eval: install
 	$(VENV)/bin/casebot eval
 
+# Needs a quiet machine (docs/performance.md says how quiet each published run was).
 bench: install
+	$(PY) benchmarks/stages.py
 	$(PY) benchmarks/chat_latency.py
+	$(PY) benchmarks/latency_floor.py
+	$(PY) benchmarks/throughput.py
+	$(PY) benchmarks/index_scale.py
+	$(PY) benchmarks/embedders.py
 	$(PY) benchmarks/safety_assess.py
 	$(PY) benchmarks/workers.py
 	$(PY) benchmarks/stream_first_event.py
+	$(PY) benchmarks/plots.py
 
 clean:
 	rm -rf .casebot .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ import pytest
 
 from casebot.answer.pipeline import Collaborators
 from casebot.config import Settings
-from casebot.embeddings import Embedder, LocalEmbedder, OnnxEmbedder, TorchEmbedder
+from casebot.embeddings import Embedder, LocalEmbedder, TorchEmbedder, cached_onnx
 from casebot.ingest.build import IngestReport, ingest
 from casebot.progress import SilentReporter
 from casebot.runtime import build_collaborators, ingest_params
@@ -193,7 +193,7 @@ def tiny_index(tiny_settings: Settings, fake_embedder: HashingEmbedder) -> Setti
 @pytest.fixture(scope="session")
 def local_embedder(shared_model_dir: Path) -> LocalEmbedder:
     """The bundled model on the default backend (ONNX Runtime), as casebot serves it."""
-    return OnnxEmbedder.cached(shared_model_dir)
+    return cached_onnx(shared_model_dir)
 
 
 @pytest.fixture(scope="session")

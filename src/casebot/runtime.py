@@ -11,7 +11,7 @@ from casebot.answer.extractive import ComposeParams
 from casebot.answer.generator import ChatGenerator, Generator, load_answer_prompt
 from casebot.answer.pipeline import Collaborators, PipelineParams
 from casebot.config import Settings
-from casebot.embeddings import MODEL_NAME, Embedder, build_embedder
+from casebot.embeddings import MODEL_NAME, Embedder, build_embedder, warm
 from casebot.errors import IndexNotReady, RetrievalUnavailable
 from casebot.index.store import StoreParams
 from casebot.index.version import LoadedIndex, load_index
@@ -153,6 +153,7 @@ def build_collaborators(
     catalog = load_service_catalog(settings)
     texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
     embedder = embedder or build_embedder(settings, http)
+    warm(embedder)
     index, problem = _index_or_problem(index_loader(settings))
     return Collaborators(
         params=pipeline_params(settings),

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from casebot.config import Settings
-from casebot.embeddings import LocalEmbedder, OnnxEmbedder, TorchEmbedder
+from casebot.embeddings import LocalEmbedder, TorchEmbedder, cached_onnx
 from casebot.evals import DATASETS_DIR
 from casebot.evals.dataset import ordinary_questions
 from casebot.runtime import open_index
@@ -65,7 +65,7 @@ def test_a_long_batch_keeps_each_text_in_its_row(local_embedder: LocalEmbedder) 
 
 @pytest.mark.slow
 def test_a_serving_session_runs_one_intra_op_thread(shared_model_dir: Path) -> None:
-    embedder = OnnxEmbedder.cached(shared_model_dir, threads=1)
+    embedder = cached_onnx(shared_model_dir, threads=1)
     embedder.embed(["warm"])
     options = embedder.session.get_session_options()
     assert options.intra_op_num_threads == 1

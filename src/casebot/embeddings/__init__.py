@@ -10,6 +10,7 @@ the OpenAI-compatible /embeddings API for deployments past one machine.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from casebot.config import cores
@@ -21,6 +22,7 @@ from casebot.embeddings.base import (
     normalise_rows,
 )
 from casebot.embeddings.cache import CachedEmbedder
+from casebot.embeddings.export import ensure_onnx
 from casebot.embeddings.onnx_backend import OnnxEmbedder
 from casebot.embeddings.remote import OpenAIEmbedder
 from casebot.embeddings.torch_backend import TorchEmbedder
@@ -45,9 +47,17 @@ __all__ = [
     "TorchEmbedder",
     "Vectors",
     "build_embedder",
+    "cached_onnx",
     "local_embedder",
     "normalise_rows",
+    "warm",
 ]
+
+
+def cached_onnx(cache_dir: Path, threads: int = 1) -> OnnxEmbedder:
+    """The bundled model on ONNX Runtime from the export under `cache_dir`, made at first
+    use if it is not there yet."""
+    return OnnxEmbedder(lambda: ensure_onnx(cache_dir), threads)
 
 
 def local_embedder(settings: Settings, threads: int | None = None) -> LocalEmbedder:
@@ -55,7 +65,15 @@ def local_embedder(settings: Settings, threads: int | None = None) -> LocalEmbed
     threads = threads or settings.compute_threads
     if settings.embedder_backend == "torch":
         return TorchEmbedder(threads)
-    return OnnxEmbedder.cached(settings.model_cache_dir, threads)
+    return cached_onnx(settings.model_cache_dir, threads)
+
+
+def warm(embedder: Embedder) -> None:
+    """Load the bundled model now (start-up), not on the first message: a server that says
+    it is ready answers at full speed."""
+    inner = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+    if isinstance(inner, OnnxEmbedder | TorchEmbedder):
+        inner.load()
 
 
 def build_embedder(settings: Settings, http: httpx.Client, *, ingest: bool = False) -> Embedder:

@@ -15,6 +15,8 @@ DIM = 384
 # sentence-transformers' max_seq_length for this model (sentence_bert_config.json): both
 # backends truncate at the same word piece, so they embed the same text.
 MAX_WORD_PIECES = 256
+# The exported graph's inputs, in order (export.py writes them, onnx_backend.py feeds them).
+GRAPH_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 @runtime_checkable

@@ -19,14 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from casebot.embeddings.base import MODEL_NAME, bundled_model_version
+from casebot.embeddings.base import GRAPH_INPUTS, MODEL_NAME, bundled_model_version
 from casebot.errors import ConfigError
 from casebot.offline import enforce_offline
 
 # Bumped whenever the exported graph changes, so an older cached file is not reused.
 GRAPH_VERSION = 1
 OPSET = 17
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT = "embedding"
 # The export is kept only if it matches sentence-transformers this closely on every probe.
 MIN_COSINE = 0.9999
@@ -91,7 +90,7 @@ def export(target: Path) -> None:
     sample = torch.ones((2, 8), dtype=torch.long)
     mask = sample.clone()
     mask[1, 5:] = 0  # trace with padding present
-    axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
+    axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "tokens"} for name in GRAPH_INPUTS}
     axes[OUTPUT] = {0: "batch"}
     # The tracer warns about shape checks it folds into constants; the probe check below
     # is what tells whether the graph is right for other lengths and padding.
@@ -101,7 +100,7 @@ def export(target: Path) -> None:
             pooled,
             (sample, mask, torch.zeros_like(sample)),
             str(target),
-            input_names=list(INPUTS),
+            input_names=list(GRAPH_INPUTS),
             output_names=[OUTPUT],
             dynamic_axes=axes,
             opset_version=OPSET,

@@ -17,6 +17,7 @@ import numpy as np
 
 from casebot.embeddings.base import (
     DIM,
+    GRAPH_INPUTS,
     MAX_WORD_PIECES,
     MODEL_NAME,
     Vectors,
@@ -25,7 +26,6 @@ from casebot.embeddings.base import (
     length_order,
     normalise_rows,
 )
-from casebot.embeddings.export import INPUTS, ensure_onnx
 from casebot.offline import enforce_offline
 
 BATCH = 32
@@ -68,11 +68,6 @@ class OnnxEmbedder:
         self._tokenizer: Any = None
         self._counter: Any = None
         self._lock = threading.Lock()
-
-    @classmethod
-    def cached(cls, cache_dir: Path, threads: int = 1) -> OnnxEmbedder:
-        """The export under `cache_dir`, made at first use if it is not there yet."""
-        return cls(lambda: ensure_onnx(cache_dir), threads)
 
     @classmethod
     def from_file(cls, path: Path, threads: int = 1) -> OnnxEmbedder:
@@ -128,6 +123,6 @@ class OnnxEmbedder:
         encoded = self._tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        feeds = dict(zip(INPUTS, (ids, mask, np.zeros_like(ids)), strict=True))
+        feeds = dict(zip(GRAPH_INPUTS, (ids, mask, np.zeros_like(ids)), strict=True))
         (pooled,) = self._session.run(None, feeds)
         return normalise_rows(pooled)
