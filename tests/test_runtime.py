@@ -25,8 +25,10 @@ def test_building_the_pipeline_puts_numpy_on_the_configured_threads(
         assert blas_threads() == {1}
 
 
-def test_workers_default_to_one_per_core_and_threads_to_one(
+def test_threads_default_to_the_workers_share_of_the_cores(
     make_settings: Callable[..., Settings],
 ) -> None:
-    settings = make_settings()
-    assert (settings.workers, settings.threads) == (cores(), 1)
+    assert make_settings(workers=1).compute_threads == cores()
+    shared = {"rate_limit_storage": "redis://127.0.0.1:1/0", "client_key_salt": "s"}
+    assert make_settings(workers=cores(), **shared).compute_threads == 1
+    assert make_settings(threads=3).compute_threads == 3

@@ -10,13 +10,18 @@ from casebot.config import Settings, cores
 from casebot.embeddings import CachedEmbedder, OnnxEmbedder, TorchEmbedder, build_embedder
 
 
-def test_serving_gets_onnx_with_one_thread_behind_the_lru(
+def test_serving_gets_onnx_on_its_workers_share_of_the_cores_behind_the_lru(
     make_settings: Callable[..., Settings], http: httpx.Client
 ) -> None:
-    embedder = build_embedder(make_settings(), http)
-    assert isinstance(embedder, CachedEmbedder)
-    assert isinstance(embedder.inner, OnnxEmbedder)
-    assert embedder.inner.threads == 1
+    one_worker = build_embedder(make_settings(workers=1), http)
+    assert isinstance(one_worker, CachedEmbedder)
+    assert isinstance(one_worker.inner, OnnxEmbedder)
+    assert one_worker.inner.threads == cores()
+    shared = {"rate_limit_storage": "redis://127.0.0.1:1/0", "client_key_salt": "s"}
+    per_core = build_embedder(make_settings(workers=cores(), **shared), http)
+    assert isinstance(per_core, CachedEmbedder)
+    assert isinstance(per_core.inner, OnnxEmbedder)
+    assert per_core.inner.threads == 1
 
 
 def test_ingest_gets_every_core_and_no_lru(
