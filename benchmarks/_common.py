@@ -99,10 +99,12 @@ def _rss_mb(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def server(data_dir: Path, workers: int = 1, **settings: object) -> Iterator[Server]:
-    """`casebot serve` on a free loopback port, ready (every worker answering /readyz)."""
+def server(data_dir: Path, workers: int = 1, **extra: object) -> Iterator[Server]:
+    """`casebot serve` on a free loopback port, ready. Rate limits are lifted: every
+    request comes from one loopback client, and a limited one would be a safety reply."""
     port = free_port()
-    env = casebot_env(data_dir, **settings)
+    settings = {"rate_limit_client": "1000000/minute", "rate_limit_tenant": "1000000/minute"}
+    env = casebot_env(data_dir, **{**settings, **extra})
     started = time.perf_counter()
     command = [sys.executable, "-m", "casebot.cli", "serve", "--port", str(port)]
     proc = subprocess.Popen(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
 import tempfile
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import httpx
 from _common import dev_questions, ingest, load_average, median, percentile, save, server
+from workers import redis_server
 
 from casebot.config import cores
 
@@ -81,7 +83,14 @@ def main() -> None:
         load_seen = [load_average()]
         for workers in sorted({1, cores()}):
             runs: dict[int, list[dict]] = {c: [] for c in CONCURRENCY}
-            with server(data, workers=workers, embed_cache_size=cache) as srv:
+            with contextlib.ExitStack() as stack:
+                shared = {}
+                if workers > 1:  # several workers share rate limits through Redis
+                    url = stack.enter_context(redis_server())
+                    shared = {"rate_limit_storage": url, "client_key_salt": "benchmark salt"}
+                srv = stack.enter_context(
+                    server(data, workers=workers, embed_cache_size=cache, **shared)
+                )
                 for _ in range(args.rounds):
                     for clients in CONCURRENCY:
                         result = asyncio.run(load(srv.base, questions, clients, args.seconds))
