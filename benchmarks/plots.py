@@ -21,6 +21,12 @@ def _read(name: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def _load(data: dict) -> str:
+    """How busy the machine was when the run began (a quiet 2-core machine: below 1.2)."""
+    before = data.get("load_average_before")
+    return f" (1-min load {before[0]})" if before else ""
+
+
 def _save(fig: plt.Figure, name: str) -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
@@ -35,7 +41,7 @@ def stages(data: dict) -> None:
     fig, ax = plt.subplots(figsize=(7, 3.6))
     ax.barh(names[::-1], values[::-1], color="#4c72b0")
     ax.set_xlabel("median ms per question (dev questions)")
-    ax.set_title(f"One answer, stage by stage (whole answer p50 {data['answer_p50_ms']} ms)")
+    ax.set_title(f"One answer by stage, p50 {data['answer_p50_ms']} ms{_load(data)}", fontsize=10)
     _save(fig, "stages")
 
 
@@ -55,7 +61,8 @@ def latency(data: dict) -> None:
         )
     ax.set_xticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
     ax.set_ylabel("ms, one client")
-    ax.set_title(f"/v1/chat p50 is {data['chat_p50_to_peer_floor_p50']}x the peer's floor")
+    ratio = data["chat_p50_to_peer_floor_p50"]
+    ax.set_title(f"/v1/chat p50 is {ratio}x the peer's floor{_load(data)}", fontsize=10)
     ax.legend()
     _save(fig, "latency")
 
