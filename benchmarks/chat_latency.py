@@ -7,18 +7,15 @@ Usage: .venv/bin/python benchmarks/chat_latency.py [--rounds 3]
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import yaml
-from _common import REPO, median, percentile, save, server
+from _common import REPO, arguments, median, percentile, save, scratch, server
 
 
 def questions() -> list[str]:
@@ -49,16 +46,13 @@ def latencies(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    n_rounds = arguments().rounds
     qs = questions()
-    work = Path(tempfile.mkdtemp(prefix="casebot-bench-"))
-    try:
+    with scratch() as work:
         build = [timed_ingest(work / f"build{i}") for i in range(2)]
         noop = [timed_ingest(work / "build0") for _ in range(3)]
         ready, chat, search, health = [], [], [], []
-        for _ in range(args.rounds):
+        for _ in range(n_rounds):
             with server(work / "build0") as (base, seconds):
                 ready.append(seconds)
                 with httpx.Client(base_url=base, timeout=30) as client:
@@ -72,7 +66,7 @@ def main() -> None:
                     chat.append(latencies(client, "POST", "/v1/chat", [{"message": q} for q in qs]))
         summary = {
             "questions": len(qs),
-            "rounds": args.rounds,
+            "rounds": n_rounds,
             "index_build_s_median": round(median(build), 2),
             "index_build_s_runs": [round(x, 2) for x in build],
             "reingest_no_change_s_median": round(median(noop), 2),
@@ -90,8 +84,6 @@ def main() -> None:
             summary["chat_p50_ms_median"] / summary["healthz_p50_ms_median"], 1
         )
         save("chat_latency", summary)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import time
 from _common import REPO, median, percentile, save
 
 from casebot.config import Settings
-from casebot.embeddings import LocalEmbedder
+from casebot.embeddings import local_embedder
 from casebot.offline import enforce_offline
 from casebot.runtime import CATALOG_PATH, build_assessor
 from casebot.safety.catalog import load_catalog
@@ -46,7 +46,7 @@ def main() -> None:
     settings = Settings(knowledge_dir=REPO / "knowledge", prompts_dir=REPO / "prompts")
     catalog = load_catalog(settings.knowledge_dir / CATALOG_PATH)
     texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
-    embedder = LocalEmbedder()
+    embedder = local_embedder(settings)  # the serving backend, one thread
     assessor = build_assessor(settings, catalog, texts, embedder.name)
     rows = [r.message for r in load_split(REPO / "evals/datasets/safety", "dev")]
     messages = [(m.text, m.turns()) for m in rows]

@@ -15,11 +15,14 @@ import pytest
 
 from casebot.answer.pipeline import Collaborators
 from casebot.config import Settings
-from casebot.embeddings import Embedder, LocalEmbedder
+from casebot.embeddings import Embedder, LocalEmbedder, TorchEmbedder, cached_onnx
 from casebot.ingest.build import IngestReport, ingest
 from casebot.progress import SilentReporter
 from casebot.runtime import build_collaborators, ingest_params
 from tests.fakes import HashingEmbedder
+
+# Real servers (redis-server, PostgreSQL, chroma) as fixtures any test may ask for.
+pytest_plugins = ["tests.servers"]
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -40,11 +43,30 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
     return _real_connect(self, address)
 
 
+# The session's one ONNX export, made at its first use: every data dir a test creates
+# (Settings, the CLI, subprocesses) reads it instead of exporting its own.
+MODEL_DIR_ENV = "CASEBOT_MODEL_DIR"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    directory = tmp_path_factory.mktemp("onnx-model")
+    before = os.environ.get(MODEL_DIR_ENV)
+    os.environ[MODEL_DIR_ENV] = str(directory)
+    yield directory
+    if before is None:
+        os.environ.pop(MODEL_DIR_ENV, None)
+    else:
+        os.environ[MODEL_DIR_ENV] = before
+
+
 @pytest.fixture
 def clean_casebot_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Only what a test passes reaches Settings: no CASEBOT_* from the shell, no stray .env."""
+    """Only what a test passes reaches Settings: no CASEBOT_* from the shell, no stray .env
+    (the session's shared model dir excepted: it changes where a file is cached, not what
+    casebot does)."""
     for name in list(os.environ):
-        if name.startswith("CASEBOT_"):
+        if name.startswith("CASEBOT_") and name != MODEL_DIR_ENV:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 
@@ -175,8 +197,15 @@ def tiny_index(tiny_settings: Settings, fake_embedder: HashingEmbedder) -> Setti
 
 
 @pytest.fixture(scope="session")
-def local_embedder() -> LocalEmbedder:
-    return LocalEmbedder()
+def local_embedder(shared_model_dir: Path) -> LocalEmbedder:
+    """The bundled model on the default backend (ONNX Runtime), as casebot serves it."""
+    return cached_onnx(shared_model_dir)
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> TorchEmbedder:
+    """The same weights on the PyTorch fallback."""
+    return TorchEmbedder()
 
 
 @pytest.fixture(scope="session")

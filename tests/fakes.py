@@ -44,3 +44,29 @@ class FailingStore:
         from casebot.errors import RetrievalUnavailable
 
         raise RetrievalUnavailable("connection refused")
+
+
+class GatedStore:
+    """A Store whose queries wait until the test opens the gate: whatever a client sees
+    before then was sent before retrieval finished."""
+
+    def __init__(self, inner: Any, wait_s: float = 20.0, open_: bool = False) -> None:
+        import threading
+
+        self.inner = inner
+        self.wait_s = wait_s
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+        if open_:
+            self.gate.set()
+
+    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        self.entered.set()
+        if not self.gate.wait(self.wait_s):
+            raise TimeoutError("the test never opened the gate")
+        result: list[tuple[str, float]] = self.inner.query(vector, k)
+        return result
+
+    def count(self) -> int:
+        count: int = self.inner.count()
+        return count

@@ -200,3 +200,83 @@ def test_a_bad_setting_exits_2_with_one_line_naming_it(
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1, result.output
     assert lines[0].startswith(f"casebot {command[0]}: configuration error") and "CASEBOT_TOP_K" in lines[0]
+
+
+# --- serving many support services -----------------------------------------------------------
+
+
+def test_feedback_purge_deletes_ratings_older_than_the_age_given(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from casebot.feedback.models import FeedbackEntry, utc_now
+    from casebot.feedback.store import FeedbackStore
+
+    data = tmp_path / "data"
+    store = FeedbackStore(Settings(data_dir=data).feedback_database_url)
+    for days in (120, 91, 10):
+        store.add(FeedbackEntry("a" * 32, "up", "clear", "open", None, utc_now() - dt.timedelta(days=days)))
+    result = invoke(["feedback", "purge", "--older-than", "90d"], tmp_path / "knowledge", data)
+    assert result.exit_code == 0, result.output
+    assert "2 ratings older than 90d deleted" in result.output
+    assert store.count() == 1
+    store.close()
+
+
+@pytest.mark.parametrize("age", ["90", "ninety days", "0d", "3y"])
+def test_feedback_purge_refuses_an_age_it_cannot_read_in_one_line(tmp_path: Path, age: str) -> None:
+    result = invoke(["feedback", "purge", "--older-than", age], tmp_path / "knowledge", tmp_path / "data")
+    assert result.exit_code == 2
+    no_traceback(result)
+    assert result.output.strip().startswith("casebot feedback purge: usage_error: an age is")
+
+
+def test_tenants_new_key_prints_a_key_and_the_hash_that_goes_in_the_file(tmp_path: Path) -> None:
+    from casebot.tenants.keys import hash_key
+
+    result = invoke(["tenants", "new-key"], tmp_path / "knowledge", tmp_path / "data")
+    key = re.search(r"key \(give it to the tenant, for the widget\): (\S+)", result.output)
+    digest = re.search(r"key_sha256 \(for tenants.yaml\): ([0-9a-f]{64})", result.output)
+    assert key and digest, result.output
+    assert hash_key(key.group(1)) == digest.group(1)
+
+
+def test_tenants_check_validates_a_file_as_the_server_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import REPO
+
+    example = REPO / "docs" / "tenants.example.yaml"
+    knowledge = REPO / "knowledge"
+    refused = invoke(["tenants", "check", str(example)], knowledge, tmp_path / "data")
+    monkeypatch.setenv("CASEBOT_TENANTS_ALLOW_EXAMPLES", "true")
+    allowed = invoke(["tenants", "check", str(example)], knowledge, tmp_path / "data")
+    assert refused.exit_code == 2 and "EXAMPLE service" in refused.output
+    no_traceback(refused)
+    assert allowed.exit_code == 0 and "2 tenants, 1 local services, valid" in allowed.output
+
+
+def test_serve_will_not_answer_anyone_on_the_network_without_a_tenants_file(tmp_path: Path) -> None:
+    result = invoke(["serve", "--host", "0.0.0.0"], tmp_path / "knowledge", tmp_path / "data")
+    assert result.exit_code == 2
+    no_traceback(result)
+    assert "without a tenants file" in result.output
+
+
+def test_serve_refuses_several_workers_without_shared_limits(tmp_path: Path) -> None:
+    result = invoke(["serve", "--workers", "2"], tmp_path / "knowledge", tmp_path / "data")
+    assert result.exit_code == 2
+    assert "several workers need shared rate limits" in result.output
+
+
+def test_several_workers_share_one_fresh_metrics_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from casebot.cli import _share_between_workers
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # restored when the test ends
+    monkeypatch.setenv("CASEBOT_WORKERS", "1")
+    stale = tmp_path / "data" / "metrics" / "counter_123.db"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old counts")
+    _share_between_workers(Settings(data_dir=tmp_path / "data", workers=3, rate_limit_storage="redis://127.0.0.1:1/0", client_key_salt="s"))  # type: ignore[arg-type]
+    import os
+
+    assert os.environ["CASEBOT_WORKERS"] == "3"
+    assert Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]) == (tmp_path / "data" / "metrics").resolve()
+    assert not stale.exists()

@@ -21,10 +21,13 @@ SRC = REPO / "src" / "casebot"
 # package imports only from layers below its own.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("casebot", "config", "errors", "text", "tokens", "offline", "progress", "openai_compat", "logs"),
+    ("widget",),  # the browser's script and demo page as files; the API serves them
     ("embeddings",),
     # Knowledge files name safety categories in `serves:`, so ingest sits above safety.
-    ("index", "safety"),
-    ("ingest",),
+    # The feedback store needs only the base; tenants carry local services in the catalog's
+    # schema, so they sit above safety.
+    ("index", "safety", "feedback"),
+    ("ingest", "tenants"),
     ("retrieval",),
     ("answer",),
     ("runtime",),  # the composition root: builds every stage from Settings

@@ -34,10 +34,11 @@ class Problem:
         return f"{self.area}: {text}"
 
 
-def load_settings() -> tuple[Settings | None, list[Problem]]:
-    """Settings from the environment, or a problem per bad value (named by its variable)."""
+def load_settings(**overrides: object) -> tuple[Settings | None, list[Problem]]:
+    """Settings from the environment (and `overrides`, a command line's options), or a
+    problem per bad value (named by its variable)."""
     try:
-        return Settings(), []
+        return Settings(**overrides), []  # type: ignore[arg-type]
     except ValidationError as exc:
         return None, [_setting_problem(err) for err in exc.errors()]
 

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,6 +29,10 @@ app = typer.Typer(
 )
 safety_app = typer.Typer(help="The safety classifier: retrain it from the labelled data.")
 app.add_typer(safety_app, name="safety")
+feedback_app = typer.Typer(help="The feedback store: ratings of answers, kept for a while.")
+app.add_typer(feedback_app, name="feedback")
+tenants_app = typer.Typer(help="Tenants: the support services that embed casebot.")
+app.add_typer(tenants_app, name="tenants")
 console = Console()
 err = Console(stderr=True)
 
@@ -38,11 +42,11 @@ def _say(command: str, message: str) -> None:
     err.print(f"casebot {command}: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _settings(command: str) -> Settings:
+def _settings(command: str, **overrides: object) -> Settings:
     """Settings from the environment; bad values exit 2, each named on its own line."""
     from casebot.check import load_settings
 
-    settings, problems = load_settings()
+    settings, problems = load_settings(**overrides)
     _refuse(command, problems)
     assert settings is not None
     return settings
@@ -56,11 +60,11 @@ def _refuse(command: str, problems: Sequence[Problem]) -> None:
         raise typer.Exit(2)
 
 
-def _checked(command: str) -> Settings:
+def _checked(command: str, **overrides: object) -> Settings:
     """Settings, then the data files casebot cannot run without (catalog, prompts, model)."""
     from casebot.check import check_data
 
-    settings = _settings(command)
+    settings = _settings(command, **overrides)
     _refuse(command, check_data(settings))
     return settings
 
@@ -72,7 +76,7 @@ def _fail(command: str, exc: CasebotError) -> typer.Exit:
 
 def run_ingest(settings: Settings, force: bool = False, quiet: bool = False) -> int:
     """Build or update the index; returns the number of changed documents."""
-    from casebot.embeddings import build_embedder
+    from casebot.embeddings import Embedder, build_embedder
     from casebot.ingest.build import ingest
     from casebot.openai_compat import http_client
     from casebot.progress import SilentReporter, rich_reporter
@@ -80,11 +84,15 @@ def run_ingest(settings: Settings, force: bool = False, quiet: bool = False) -> 
 
     params = ingest_params(settings, embedder_name(settings))
     with http_client() as http:
+
+        def embedder() -> Embedder:
+            return build_embedder(settings, http, ingest=True)
+
         if quiet:
-            report = ingest(params, lambda: build_embedder(settings, http), SilentReporter(), force)
+            report = ingest(params, embedder, SilentReporter(), force)
         else:
             with rich_reporter() as reporter:
-                report = ingest(params, lambda: build_embedder(settings, http), reporter, force)
+                report = ingest(params, embedder, reporter, force)
     c = report.changes
     summary = (
         f"{report.changed_documents} changed documents "
@@ -181,6 +189,9 @@ def _print_answer(response: ChatResponse) -> None:
         console.print(table)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 @app.command()
 def check() -> None:
     """Check settings, the services catalog, prompts, the safety model and the index; one
@@ -201,28 +212,69 @@ def serve(
         int | None,
         typer.Option(min=1, max=65535, help="Port to listen on. Default: CASEBOT_PORT or 8000."),
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default CASEBOT_WORKERS, 1).")
+    ] = None,
+    open_: Annotated[
+        bool,
+        typer.Option("--open", help="Serve anyone beyond this machine without a tenants file."),
+    ] = False,
 ) -> None:
-    """Serve the HTTP API (one worker: embedded Chroma is single-process). Settings and data
-    files are checked first; logs are JSON lines on stderr (docs/operations.md)."""
+    """Serve the HTTP API. Settings and data files are checked first; logs are JSON lines on
+    stderr (docs/operations.md). Several workers share rate limits through Redis and metrics
+    through PROMETHEUS_MULTIPROC_DIR; each loads the index read-only (docs/deploy.md)."""
     import uvicorn
 
     from casebot.api.app import create_app
+    from casebot.check import check_data
     from casebot.logs import log_config
 
-    settings = _checked("serve")
+    settings = _settings("serve", **({"workers": workers} if workers else {}))
+    bind = host or settings.host
+    if settings.tenants_file is None and bind not in LOOPBACK and not open_:
+        _say(
+            "serve",
+            "without a tenants file casebot answers anyone: bind to 127.0.0.1, set "
+            "CASEBOT_TENANTS_FILE (docs/deploy.md), or pass --open",
+        )
+        raise typer.Exit(2)
+    _refuse("serve", check_data(settings))
+    try:
+        app_ = create_app(settings)  # a bad tenants file or catalog stops here, in one line
+    except CasebotError as exc:
+        raise _fail("serve", exc) from exc
     # The server writes JSON lines only: no progress bar while the model loads.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=1,
-        log_config=log_config(settings.log_level),
-        log_level=settings.log_level,
-        access_log=False,  # casebot.access replaces it: no client address, no query string
-        timeout_keep_alive=settings.keep_alive_s,
-        server_header=False,
-    )
+    options: dict[str, Any] = {
+        "host": bind,
+        "port": port or settings.port,
+        "log_config": log_config(settings.log_level),
+        "log_level": settings.log_level,
+        "access_log": False,  # casebot.access replaces it: no client address, no query string
+        "timeout_keep_alive": settings.keep_alive_s,
+        "server_header": False,
+    }
+    if settings.workers == 1:
+        uvicorn.run(app_, **options)
+        return
+    _share_between_workers(settings)
+    uvicorn.run("casebot.api.app:create_app", factory=True, workers=settings.workers, **options)
+
+
+def _share_between_workers(settings: Settings) -> None:
+    """Workers are new processes: they read their settings, and where metrics go, from the
+    environment."""
+    import os
+    import shutil
+
+    from casebot.api.metrics import MULTIPROC_ENV
+
+    os.environ["CASEBOT_WORKERS"] = str(settings.workers)
+    if not os.environ.get(MULTIPROC_ENV):
+        metrics_dir = settings.data_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)  # counts start again with the server
+        metrics_dir.mkdir(parents=True)
+        os.environ[MULTIPROC_ENV] = str(metrics_dir.resolve())
 
 
 @app.command("eval")
@@ -319,7 +371,7 @@ def safety_train(
             model = train(
                 DATASETS_DIR / "safety",
                 rules,
-                build_embedder(settings, http),
+                build_embedder(settings, http, ingest=True),
                 ordinary_questions(DATASETS_DIR, "dev"),
                 lambda m: Assessor(catalog, texts, rules, m),
                 reporter,
@@ -330,6 +382,60 @@ def safety_train(
     except CasebotError as exc:
         raise _fail("safety train", exc) from exc
     console.print(f"safety model written to {target}")
+
+
+@feedback_app.command("purge")
+def feedback_purge(
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Delete ratings older than this: 90d, 12w, 48h.")
+    ],
+) -> None:
+    """Delete old ratings (run it daily, e.g. from cron, to keep feedback for a set time)."""
+    from casebot.feedback.store import FeedbackStore, parse_age
+
+    settings = _settings("feedback purge")
+    try:
+        age = parse_age(older_than)
+        store = FeedbackStore(settings.feedback_database_url)
+        try:
+            removed = store.purge(age)
+        finally:
+            store.close()
+    except CasebotError as exc:
+        raise _fail("feedback purge", exc) from exc
+    console.print(f"{removed} ratings older than {older_than} deleted")
+
+
+@tenants_app.command("new-key")
+def tenants_new_key() -> None:
+    """A new publishable key for a tenant's widget, and the hash that goes in tenants.yaml."""
+    from casebot.tenants.keys import new_key
+
+    key, digest = new_key()
+    console.print(f"key (give it to the tenant, for the widget): {key}", highlight=False)
+    console.print(f"key_sha256 (for tenants.yaml): {digest}", highlight=False)
+
+
+@tenants_app.command("check")
+def tenants_check(
+    path: Annotated[Path | None, typer.Argument(help="Default: CASEBOT_TENANTS_FILE.")] = None,
+) -> None:
+    """Validate a tenants file as the server would at start-up."""
+    from casebot.runtime import load_service_catalog
+    from casebot.tenants.registry import load_tenants
+
+    settings = _settings("tenants check")
+    target = path or settings.tenants_file
+    if target is None:
+        _say("tenants check", "name a tenants file or set CASEBOT_TENANTS_FILE")
+        raise typer.Exit(2)
+    try:
+        catalog = load_service_catalog(settings)
+        tenants = load_tenants(target, catalog, settings.tenants_allow_examples)
+    except CasebotError as exc:
+        raise _fail("tenants check", exc) from exc
+    local = sum(len(t.local_services) for t in tenants.tenants)
+    console.print(f"{target}: {len(tenants.tenants)} tenants, {local} local services, valid")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -17,6 +18,25 @@ Mode = Literal["extractive", "llm"]
 RequestedMode = Literal["auto", Mode]
 ChromaMode = Literal["embedded", "http"]
 EmbedderKind = Literal["local", "openai"]
+EmbedderBackend = Literal["onnx", "torch"]
+
+
+def cores() -> int:
+    """CPU cores this process may run on (its affinity, not the machine's total)."""
+    return len(os.sched_getaffinity(0))
+
+
+def valid_rate(value: str | None) -> str | None:
+    """A rate limit in the `limits` notation ("20/minute", "5/second;100/hour")."""
+    if value is None:
+        return None
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise ValueError(f"not a rate limit like '20/minute': {value!r}") from exc
+    return value
 
 
 class Settings(BaseSettings):
@@ -41,6 +61,17 @@ class Settings(BaseSettings):
     embedder_url: str | None = None
     embedder_api_key: str | None = None
     embedder_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # The bundled model's runtime: ONNX Runtime, or PyTorch as the fallback.
+    embedder_backend: EmbedderBackend = "onnx"
+    # Threads each serving process computes with (ONNX Runtime's intra-op pool, BLAS,
+    # torch); default: the cores shared out among the workers (one each with a worker per
+    # core), so workers never fight over cores (docs/performance.md). Ingest uses them all.
+    threads: int | None = Field(default=None, ge=1, le=64)
+    # Recent texts' embeddings kept in process memory (never on disk); 0 turns it off.
+    embed_cache_size: int = Field(default=256, ge=0, le=100_000)
+    # Where the exported ONNX model is kept; default <data_dir>/models. One export can
+    # serve several data dirs.
+    model_dir: Path | None = None
 
     chunk_tokens: int = Field(default=180, ge=40, le=230)
     chunk_overlap_sentences: int = Field(default=1, ge=0, le=3)
@@ -66,6 +97,24 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     cors_origins: list[str] = Field(default_factory=list)
+    # A comment line on an idle stream this often keeps proxies from closing it.
+    stream_heartbeat_s: float = Field(default=15.0, gt=0)
+
+    # Serving many support services (docs/deploy.md). Without a tenants file casebot is open
+    # to any caller, for a single site on loopback.
+    tenants_file: Path | None = None
+    tenants_allow_examples: bool = False  # the example tenants file's made-up services
+    # Clients are rate-limited by a salted hash of their address; workers sharing limits must
+    # share the salt. Unset: a random salt per process (one worker only).
+    client_key_salt: SecretStr | None = None
+    rate_limit_storage: str = "memory://"  # or redis://host:port/db for several workers
+    rate_limit_client: str = "20/minute"
+    rate_limit_tenant: str = "600/minute"
+    feedback_url: str | None = None  # SQLAlchemy URL; default SQLite under data_dir
+    metrics_key: SecretStr | None = None  # when set, GET /metrics needs "Bearer <key>"
+    workers: int = Field(default=1, ge=1, le=64)
+
+    _rates = field_validator("rate_limit_client", "rate_limit_tenant")(valid_rate)
 
     # Serving under load (docs/operations.md). CPU-bound work runs in a bounded pool; a
     # request that finds `work_threads + work_queue` already admitted is shed with 503 and
@@ -92,9 +141,40 @@ class Settings(BaseSettings):
             raise ValueError("CASEBOT_EMBEDDER=openai needs CASEBOT_EMBEDDER_URL")
         return self
 
+    @model_validator(mode="after")
+    def _shared_limits(self) -> Settings:
+        shared = not self.rate_limit_storage.startswith("memory://")
+        if self.workers > 1 and not shared:
+            raise ValueError(
+                "several workers need shared rate limits: set CASEBOT_RATE_LIMIT_STORAGE=redis://..."
+            )
+        if shared and self.client_key_salt is None:
+            raise ValueError(
+                "shared rate limits need one CASEBOT_CLIENT_KEY_SALT on every worker"
+            )
+        if self.tenants_file is not None and self.cors_origins:
+            raise ValueError(
+                "with a tenants file, each tenant's origins are in it: unset CASEBOT_CORS_ORIGINS"
+            )
+        return self
+
     @property
     def index_root(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def feedback_database_url(self) -> str:
+        return self.feedback_url or f"sqlite:///{self.data_dir / 'feedback.sqlite3'}"
+
+    @property
+    def compute_threads(self) -> int:
+        """Threads per serving process: the setting, or this process's share of the cores."""
+        return self.threads or max(1, cores() // self.workers)
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where the exported ONNX model is kept."""
+        return self.model_dir or self.data_dir / "models"
 
     @property
     def llm_configured(self) -> bool:

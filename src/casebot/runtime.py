@@ -11,7 +11,7 @@ from casebot.answer.extractive import ComposeParams
 from casebot.answer.generator import ChatGenerator, Generator, load_answer_prompt
 from casebot.answer.pipeline import Collaborators, PipelineParams
 from casebot.config import Settings
-from casebot.embeddings import Embedder, LocalEmbedder, build_embedder
+from casebot.embeddings import MODEL_NAME, Embedder, build_embedder, warm
 from casebot.errors import IndexNotReady, RetrievalUnavailable
 from casebot.index.store import StoreParams
 from casebot.index.version import LoadedIndex, load_index
@@ -66,22 +66,38 @@ def pipeline_params(settings: Settings) -> PipelineParams:
             min_similarity=settings.sentence_min_similarity,
         ),
         mode=settings.mode,
+        model_timeout_s=settings.llm_timeout_s,
     )
 
 
-def llm_endpoint(settings: Settings, http: httpx.Client) -> Endpoint | None:
+def llm_endpoint(
+    settings: Settings, http: httpx.Client, ahttp: httpx.AsyncClient | None = None
+) -> Endpoint | None:
     """The configured chat model's endpoint: the generator's, and the eval judge's."""
     if not settings.llm_base_url:
         return None
-    return Endpoint(http, settings.llm_base_url, settings.llm_api_key, settings.llm_timeout_s)
+    return Endpoint(
+        http, settings.llm_base_url, settings.llm_api_key, settings.llm_timeout_s, ahttp
+    )
 
 
-def build_generator(settings: Settings, http: httpx.Client) -> Generator | None:
-    endpoint = llm_endpoint(settings, http)
+def build_generator(
+    settings: Settings, http: httpx.Client, ahttp: httpx.AsyncClient | None = None
+) -> Generator | None:
+    endpoint = llm_endpoint(settings, http, ahttp)
     if endpoint is None:
         return None
     prompt = load_answer_prompt(settings.prompts_dir / "answer.yaml")
     return ChatGenerator(prompt, endpoint, settings.llm_model, settings.answer_max_words)
+
+
+def limit_threads(threads: int) -> None:
+    """Numpy's BLAS computes on `threads` threads in this process. Its default (a thread
+    per core, spinning while it waits) turns a 0.2 ms product into tens of milliseconds
+    when every core already runs a worker; ONNX Runtime's threads are set per session."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)
 
 
 def store_params(settings: Settings) -> StoreParams:
@@ -89,7 +105,7 @@ def store_params(settings: Settings) -> StoreParams:
 
 
 def embedder_name(settings: Settings) -> str:
-    return LocalEmbedder.name if settings.embedder == "local" else settings.embedder_model
+    return MODEL_NAME if settings.embedder == "local" else settings.embedder_model
 
 
 def ingest_params(settings: Settings, embedder: str) -> IngestParams:
@@ -118,6 +134,10 @@ def try_open_index(settings: Settings) -> LoadedIndex | IndexNotReady:
         return exc if isinstance(exc, IndexNotReady) else IndexNotReady(str(exc))
 
 
+def load_service_catalog(settings: Settings) -> Catalog:
+    return load_catalog(settings.knowledge_dir / CATALOG_PATH)
+
+
 def build_collaborators(
     settings: Settings,
     http: httpx.Client,
@@ -125,12 +145,15 @@ def build_collaborators(
     embedder: Embedder | None = None,
     index_loader: Callable[[Settings], LoadedIndex | IndexNotReady | None] = try_open_index,
     generator: Generator | None = None,
+    ahttp: httpx.AsyncClient | None = None,
 ) -> Collaborators:
     """Everything an answer needs. Safety data that fails validation stops start-up."""
     enforce_offline()
-    catalog = load_catalog(settings.knowledge_dir / CATALOG_PATH)
+    limit_threads(settings.compute_threads)
+    catalog = load_service_catalog(settings)
     texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
     embedder = embedder or build_embedder(settings, http)
+    warm(embedder)
     index, problem = _index_or_problem(index_loader(settings))
     return Collaborators(
         params=pipeline_params(settings),
@@ -140,7 +163,7 @@ def build_collaborators(
         embedder=embedder,
         index=index,
         index_problem=problem,
-        generator=generator or build_generator(settings, http),
+        generator=generator or build_generator(settings, http, ahttp),
     )
 
 

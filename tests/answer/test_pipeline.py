@@ -411,3 +411,38 @@ def test_a_question_answered_by_a_list_gets_the_whole_list(real_deps: Collaborat
     words = sum(len(s.split()) for s, _ in parse_marked(result.text))
     assert words <= real_deps.params.compose.max_words
     assert_grounded(real_deps, result)
+
+
+class _Recording(HashingEmbedder):
+    """The hashing embedder, keeping what each call was asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    def embed(self, texts: Any) -> Any:
+        self.batches.append(list(texts))
+        return super().embed(texts)
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        ("What did the review find about the freezers?", []),
+        ("What did the reveiw find about the freezrs?", []),  # spelling repaired
+        ("and the heatwave?", [("user", "What happened to the freezers?"), ("assistant", "They broke.")]),
+        ("I was hurt by an officer. What did the review say about misconduct?", []),
+    ],
+    ids=["plain", "misspelt", "follow-up", "several sentences"],
+)
+def test_an_answer_embeds_once_whatever_the_query_becomes(
+    deps: Collaborators, message: str, history: list[tuple[str, str]]
+) -> None:
+    """Safety's texts and the search query (follow-up resolved, spelling repaired) go to the
+    model in one batch; search reuses the query's row."""
+    recording = _Recording()
+    result = answer(message, history, replace(deps, embedder=recording))
+    assert result.scope == "in_scope"
+    assert len(recording.batches) == 1
+    assert recording.batches[0][0] == message
+    assert len(set(recording.batches[0])) == len(recording.batches[0])

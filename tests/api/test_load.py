@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from casebot.answer.pipeline import BUSY, Collaborators
+from casebot.answer.pipeline import OVERLOADED, Collaborators
 from casebot.config import Settings
 from casebot.runtime import build_collaborators
 from tests.api.conftest import OpenClient
@@ -88,7 +88,7 @@ def test_a_saturated_pool_sheds_with_503_and_retry_after_while_health_and_999_an
     body = urgent.json()
     assert_chat_contract(body)
     assert_urgent_first(body)
-    assert body["answer"] == BUSY and body["grounded"] is False
+    assert body["answer"] == OVERLOADED and body["grounded"] is False
     gated.gate.set()
     assert [f.result(timeout=30).status_code for f in stuck] == [200, 200]
     assert client.post("/v1/chat", json={"message": FREEZERS}).status_code == 200

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from casebot.config import Settings
-from tests.servers import Server, serve
+from tests.servers import Server, serve_cli
 
 SCHEMATHESIS = str(Path(sys.prefix) / "bin" / "schemathesis")
 NO_INDEX_CONFIG = Path(__file__).with_name("schemathesis-no-index.toml")
@@ -34,14 +34,14 @@ def server(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
         "CASEBOT_BODY_TIMEOUT_S": "1",
         "CASEBOT_KEEP_ALIVE_S": "1",
     }
-    with serve(tmp_path_factory.mktemp("server"), env) as running:
+    with serve_cli(tmp_path_factory.mktemp("server"), env) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def server_without_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     work = tmp_path_factory.mktemp("server-no-index")
-    with serve(work, {"CASEBOT_DATA_DIR": str(work / "data")}, ready="/healthz") as running:
+    with serve_cli(work, {"CASEBOT_DATA_DIR": str(work / "data")}, ready="/healthz") as running:
         yield running
 
 

@@ -1,10 +1,6 @@
 """HTTP mode against a real `chroma run` server on loopback."""
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from casebot.config import Settings
 from casebot.index.store import collection_name
@@ -12,15 +8,6 @@ from casebot.retrieval.hybrid import search
 from casebot.runtime import open_index, pipeline_params
 from tests.conftest import build_index
 from tests.fakes import HashingEmbedder
-from tests.servers import ChromaServer
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    server = ChromaServer(tmp_path / "chroma-server")
-    server.start()
-    yield server.port
-    server.kill()
 
 
 def test_index_versions_live_on_a_chroma_server_in_http_mode(

@@ -30,6 +30,15 @@ class Generator(Protocol):
         history: Sequence[tuple[str, str]],
     ) -> str: ...
 
+    async def agenerate(
+        self,
+        question: str,
+        sources: Sequence[tuple[int, Chunk]],
+        history: Sequence[tuple[str, str]],
+    ) -> str:
+        """generate(), awaited: a stream cancels it when its client goes away."""
+        ...
+
 
 class AnswerPrompt(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -82,15 +91,39 @@ class ChatGenerator:
         sources: Sequence[tuple[int, Chunk]],
         history: Sequence[tuple[str, str]],
     ) -> str:
+        messages = self._messages(question, sources, history)
+        try:
+            return _text(self._endpoint.chat(self._model, messages))
+        except ProviderError as exc:
+            raise GeneratorError(f"model call failed: {exc}") from exc
+
+    async def agenerate(
+        self,
+        question: str,
+        sources: Sequence[tuple[int, Chunk]],
+        history: Sequence[tuple[str, str]],
+    ) -> str:
+        messages = self._messages(question, sources, history)
+        try:
+            return _text(await self._endpoint.achat(self._model, messages))
+        except ProviderError as exc:
+            raise GeneratorError(f"model call failed: {exc}") from exc
+
+    def _messages(
+        self,
+        question: str,
+        sources: Sequence[tuple[int, Chunk]],
+        history: Sequence[tuple[str, str]],
+    ) -> list[dict[str, str]]:
         system, user = self._prompt.render(question, sources, self._max_words)
         messages = [{"role": "system", "content": system}]
         for role, text in history[-HISTORY_TURNS:]:
             messages.append({"role": "user" if role == "user" else "assistant", "content": text})
         messages.append({"role": "user", "content": user})
-        try:
-            content = self._endpoint.chat(self._model, messages)
-        except ProviderError as exc:
-            raise GeneratorError(f"model call failed: {exc}") from exc
-        if not content.strip():
-            raise GeneratorError("model returned no text")
-        return content
+        return messages
+
+
+def _text(content: str) -> str:
+    if not content.strip():
+        raise GeneratorError("model returned no text")
+    return content

@@ -60,10 +60,10 @@ class Draft:
 
     @property
     def text(self) -> str:
-        return " ".join(_with_markers(s) for s in self.sentences)
+        return " ".join(with_markers(s) for s in self.sentences)
 
 
-def _with_markers(sentence: Sentence) -> str:
+def with_markers(sentence: Sentence) -> str:
     markers = "".join(f"[{n}]" for n in sentence.refs)
     body = sentence.text.rstrip()
     if body and body[-1] in ".!?":
@@ -81,3 +81,14 @@ class Answer:
     grounded: bool
     mode: Mode
     notes: tuple[str, ...] = field(default=())  # operational notes (never message text)
+    timings: tuple[tuple[str, float], ...] = field(default=())  # seconds per stage
+    sentences: tuple[Sentence, ...] = field(default=())  # a grounded answer's, verified
+
+    @property
+    def deltas(self) -> tuple[str, ...]:
+        """The text as it is streamed: a sentence at a time with its markers (a space
+        before each but the first). Joined, they are `text`."""
+        if not self.sentences:
+            return (self.text,)
+        parts = [with_markers(s) for s in self.sentences]
+        return (parts[0], *(" " + part for part in parts[1:]))

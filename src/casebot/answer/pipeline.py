@@ -7,9 +7,11 @@ failures further on.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +20,11 @@ from casebot.answer.extractive import ComposeParams, compose
 from casebot.answer.followup import retrieval_query
 from casebot.answer.generator import Generator
 from casebot.answer.models import Answer, Draft, Scope, citation_for
+from casebot.answer.timing import Stopwatch
 from casebot.config import Mode, RequestedMode
 from casebot.embeddings import Embedder
 from casebot.errors import GeneratorError, RetrievalUnavailable
+from casebot.index.models import Chunk
 from casebot.index.version import LoadedIndex
 from casebot.retrieval import guidance
 from casebot.retrieval.gate import Gate, GateParams, gate
@@ -34,12 +38,19 @@ log = logging.getLogger("casebot.answer")
 
 History = Sequence[tuple[str, str]]
 
+
 UNAVAILABLE = (
     "I can't search the knowledge base right now, so I can't answer that question. "
     "Please try again later."
 )
-
+# What a rate-limited message gets in place of an answer: its safety assessment still
+# comes with it, so limits shed answers and never signposts.
 BUSY = (
+    "casebot is answering a lot of questions from here just now, so it can't answer this "
+    "one. Please try again in a minute."
+)
+# What an urgent message gets when the work pool has no room or time for an answer.
+OVERLOADED = (
     "casebot is very busy right now, so I can't answer that question yet. "
     "Please try again in a moment."
 )
@@ -53,6 +64,7 @@ class PipelineParams:
     gate: GateParams
     compose: ComposeParams
     mode: RequestedMode  # when a request names none
+    model_timeout_s: float = 20.0  # a stream's deadline for the model's whole answer
 
 
 @dataclass
@@ -79,7 +91,7 @@ class AnswerFailed(Exception):
 
 
 def embed_batch(embedder: Embedder | None, texts: Sequence[str]) -> Any:
-    """The one embedding call of an answer: the assessor's texts, the message first."""
+    """One embedding call; None when there is no embedder or it failed."""
     if embedder is None:
         return None
     try:
@@ -87,6 +99,30 @@ def embed_batch(embedder: Embedder | None, texts: Sequence[str]) -> Any:
     except RetrievalUnavailable:
         log.warning("embedder unavailable; safety scores the text alone")
         return None
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A message's one embedding pass: the assessor's texts (the message first, then its
+    sentences and earlier turns) and, when it is not the message itself, the search query
+    (the follow-up resolved, spelling repaired)."""
+
+    units: Any  # rows for the assessor's texts, or None when nothing could be embedded
+    query: str | None  # the search query; None without an index
+    query_vector: Any  # the query's row, or None
+
+
+def embed_message(message: str, history: History, deps: Collaborators) -> Embedded:
+    texts = deps.assessor.texts(message, history)
+    query = None
+    if deps.index is not None:
+        query = deps.index.speller.correct(retrieval_query(message, history))
+    extra = [query] if query is not None and query != message else []
+    rows = embed_batch(deps.embedder, [*texts, *extra])
+    if rows is None:
+        return Embedded(None, query, None)
+    query_vector = rows[-1] if extra else rows[0] if query is not None else None
+    return Embedded(rows[: len(texts)], query, query_vector)
 
 
 def _outcome(
@@ -112,16 +148,71 @@ def resolve_mode(requested: RequestedMode | None, deps: Collaborators) -> Mode:
     return choice
 
 
+@dataclass(frozen=True)
+class Assessed:
+    """A message after the safety assessment, the first stage of every answer."""
+
+    message: str
+    history: History
+    safety: SafetyAssessment
+    embedded: Embedded  # the message's one embedding pass (safety's texts, the query)
+    mode: Mode
+    watch: Stopwatch  # how long each stage took (the API's metrics)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A question that passed the gate: what its answer is drafted from, and in which mode."""
+
+    assessed: Assessed
+    result: SearchResult
+    index: LoadedIndex
+    mode: Mode
+
+
+def assess(
+    message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
+) -> Assessed:
+    """The safety assessment (made before retrieval or any model call), and the embedding
+    pass it read (reused by retrieval)."""
+    watch = Stopwatch()
+    with watch.stage("embed"):
+        embedded = embed_message(message, history, deps)
+    with watch.stage("safety"):
+        safety = deps.assessor.assess(message, history, embedded.units)
+    return Assessed(message, history, safety, embedded, resolve_mode(mode, deps), watch)
+
+
 def answer(
     message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
 ) -> Answer:
     """The answer, with the safety assessment made first and carried by every outcome:
     an unexpected failure after it is raised as AnswerFailed, holding the assessment."""
-    chosen = resolve_mode(mode, deps)
-    vectors = embed_batch(deps.embedder, deps.assessor.texts(message, history))
-    safety = deps.assessor.assess(message, history, vectors)
+    assessed = assess(message, history, deps, mode)
+    with failing_after(assessed.safety):
+        planned = plan(assessed, deps)
+        if isinstance(planned, Plan):
+            with assessed.watch.stage("compose"):
+                draft, chosen, notes = _draft(planned, deps)
+            planned = finish(planned, draft, chosen, notes, deps)
+    return dataclasses.replace(planned, timings=assessed.watch.items())
+
+
+def safety_reply(
+    message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
+) -> Answer:
+    """The safety assessment without an answer (a limited client's reply)."""
+    assessed = assess(message, history, deps, mode)
+    return _outcome(BUSY, assessed.safety, "out_of_scope", assessed.mode, ["answer shed"])
+
+
+@contextmanager
+def failing_after(safety: SafetyAssessment) -> Iterator[None]:
+    """Anything unexpected from here on is AnswerFailed, carrying the assessment."""
     try:
-        return _answer(message, history, deps, chosen, safety, vectors)
+        yield
+    except AnswerFailed:
+        raise
     except Exception as exc:
         log.error("answer failed after the assessment: %s", type(exc).__name__)
         raise AnswerFailed(safety) from exc
@@ -136,17 +227,13 @@ def triage(
     safety = deps.assessor.assess(message, history, None)
     if safety.level != "urgent":
         return None
-    return _outcome(BUSY, safety, "out_of_scope", resolve_mode(mode, deps), ["busy"])
+    return _outcome(OVERLOADED, safety, "out_of_scope", resolve_mode(mode, deps), ["busy"])
 
 
-def _answer(
-    message: str,
-    history: History,
-    deps: Collaborators,
-    chosen: Mode,
-    safety: SafetyAssessment,
-    vectors: Any,
-) -> Answer:
+def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
+    """Everything before the draft: an outcome that needs none (a refusal, no index, the
+    gate's verdict), or the Plan an answer is drafted from."""
+    safety, chosen = assessed.safety, assessed.mode
     if safety.refused:
         return _outcome(safety.refusal or "", safety, "refused", chosen)
     if "injection" in safety.cues:
@@ -154,7 +241,8 @@ def _answer(
     if deps.index is None or deps.embedder is None:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
     try:
-        result = retrieve(message, history, safety, deps, vectors)
+        with assessed.watch.stage("search"):
+            result = retrieve(assessed.message, assessed.history, safety, deps, assessed.embedded)
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
@@ -167,11 +255,19 @@ def _answer(
         # Someone who may be in danger is not kept waiting on a model: 999 goes out now,
         # with the extractive answer.
         chosen = "extractive"
-    draft, chosen, notes = _draft(result, history, deps, deps.index, chosen)
-    checked, problems = verify(draft, deps.index.by_id)
-    notes += problems
+    return Plan(assessed, result, deps.index, chosen)
+
+
+def finish(
+    planned: Plan, draft: Draft, mode: Mode, notes: Sequence[str], deps: Collaborators
+) -> Answer:
+    """Verify the draft: every sentence cited, every quote verbatim in its chunk."""
+    with planned.assessed.watch.stage("verify"):
+        checked, problems = verify(draft, planned.index.by_id)
+    notes = [*notes, *problems]
+    safety = planned.assessed.safety
     if not checked.sentences:
-        return _outcome(deps.texts.no_answer, safety, "out_of_scope", chosen, notes)
+        return _outcome(deps.texts.no_answer, safety, "out_of_scope", mode, notes)
     return Answer(
         answer_id=uuid.uuid4().hex,
         text=checked.text,
@@ -179,8 +275,9 @@ def _answer(
         safety=safety,
         scope="in_scope",
         grounded=True,
-        mode=chosen,
+        mode=mode,
         notes=tuple(notes),
+        sentences=checked.sentences,
     )
 
 
@@ -189,50 +286,66 @@ def retrieve(
     history: History,
     safety: SafetyAssessment,
     deps: Collaborators,
-    vectors: Any = None,
+    embedded: Embedded | None = None,
 ) -> SearchResult:
-    """What the answer is drawn from: the eval scores this very function."""
+    """What the answer is drawn from: the eval scores this very function. `embedded` is
+    the message's embedding pass (embed_message); without it the query is embedded here."""
     if deps.index is None or deps.embedder is None:
         raise RetrievalUnavailable("no index is loaded")
-    query = retrieval_query(message, history)
-    steering = guidance.for_message(deps.assessor, message, history, safety, vectors, deps.index)
-    # The message was embedded once, first in the assessor's batch; reuse it when it is
-    # the query.
-    reuse = vectors is not None and len(vectors) and query == message
+    units = embedded.units if embedded else None
+    steering = guidance.for_message(deps.assessor, message, history, safety, units, deps.index)
+    if embedded is None or embedded.query is None:
+        return search(
+            retrieval_query(message, history),
+            deps.index,
+            deps.embedder,
+            deps.params.search,
+            steering=steering,
+        )
     return search(
-        query,
+        embedded.query,
         deps.index,
         deps.embedder,
         deps.params.search,
-        query_vector=vectors[0] if reuse else None,
+        query_vector=embedded.query_vector,
         steering=steering,
     )
 
 
-def _draft(
-    result: SearchResult, history: History, deps: Collaborators, index: LoadedIndex, mode: Mode
-) -> tuple[Draft, Mode, list[str]]:
+def _draft(planned: Plan, deps: Collaborators) -> tuple[Draft, Mode, list[str]]:
     """The draft answer, the mode that wrote it, and notes (a model failure falls back)."""
-    if mode == "llm" and deps.generator is not None:
+    if planned.mode == "llm" and deps.generator is not None:
         try:
-            return _llm_draft(result.query, result, history, deps.generator), mode, []
+            raw = deps.generator.generate(*model_input(planned))
+            return llm_draft(raw, planned), "llm", []
         except GeneratorError as exc:
-            notes = [f"llm failed ({exc}); extractive answer given"]
-            return _extractive(result, index, deps.params.compose), "extractive", notes
-    return _extractive(result, index, deps.params.compose), mode, []
+            return fallback(planned, deps, f"llm failed ({exc})")
+    return extractive_draft(planned, deps), planned.mode, []
 
 
-def _extractive(result: SearchResult, index: LoadedIndex, params: ComposeParams) -> Draft:
-    return compose(result.query, result, index, params, lead=result.pinned)
+def fallback(planned: Plan, deps: Collaborators, why: str) -> tuple[Draft, Mode, list[str]]:
+    """The extractive draft when the model could not write one, and the note saying why."""
+    return extractive_draft(planned, deps), "extractive", [f"{why}; extractive answer given"]
 
 
-def _llm_draft(
-    question: str, result: SearchResult, history: History, generator: Generator
-) -> Draft:
+def extractive_draft(planned: Plan, deps: Collaborators) -> Draft:
+    result = planned.result
+    return compose(result.query, result, planned.index, deps.params.compose, lead=result.pinned)
+
+
+def model_input(
+    planned: Plan,
+) -> tuple[str, list[tuple[int, Chunk]], History]:
+    """What the model is given: the question, its numbered sources and the history."""
+    result = planned.result
     sources = [(i + 1, hit.chunk) for i, hit in enumerate(result.hits)]
-    raw = generator.generate(question, sources, history)
+    return result.query, sources, planned.assessed.history
+
+
+def llm_draft(raw: str, planned: Plan) -> Draft:
+    """The model's text as a Draft: its sentences, and a verbatim quote per cited source."""
+    by_n = dict(model_input(planned)[1])
     sentences = parse_marked(raw)
-    by_n = dict(sources)
     citations = []
     for n in sorted({n for s in sentences for n in s.refs if n in by_n}):
         supporting = [s.text for s in sentences if n in s.refs]

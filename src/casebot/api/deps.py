@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from casebot.answer.pipeline import Collaborators
+from casebot.api.limits import RateLimits, Refusal
+from casebot.api.metrics import Metrics
 from casebot.api.middleware import DEADLINE
+from casebot.api.tenancy import tenant_id
 from casebot.api.workpool import WorkPool
-from casebot.errors import IndexNotReady, RetrievalUnavailable
+from casebot.errors import FeedbackUnavailable, IndexNotReady, RateLimited, RetrievalUnavailable
+from casebot.feedback.store import FeedbackStore
 from casebot.health import Readiness
 from casebot.index.version import LoadedIndex
 
@@ -50,7 +55,47 @@ async def work_timeout(request: Request) -> float:
     return max(0.0, deadline - asyncio.get_running_loop().time() - TRIAGE_RESERVE_S)
 
 
+async def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+async def get_feedback(request: Request) -> FeedbackStore:
+    store: FeedbackStore | None = getattr(request.app.state, "feedback", None)
+    if store is None:
+        raise FeedbackUnavailable("the feedback store is not open")
+    return store
+
+
+def count_request(request: Request, route: str) -> Refusal | None:
+    """Count the request against its client's and tenant's limits (blocking: Redis)."""
+    limits: RateLimits = request.app.state.limits
+    tenant = tenant_id(request)
+    address = request.client.host if request.client else "unknown"
+    refusal = limits.check(tenant, address, route)
+    if refusal is not None:
+        metrics: Metrics = request.app.state.metrics
+        metrics.limited.labels(refusal.limit, tenant).inc()
+    return refusal
+
+
+def limited(route: str) -> Callable[[Request], None]:
+    """A dependency refusing the request with 429 and Retry-After when over a limit."""
+
+    def check(request: Request) -> None:
+        refusal = count_request(request, route)
+        if refusal is not None:
+            raise RateLimited(
+                f"too many requests from this {refusal.limit}; try again later",
+                refusal.retry_after,
+            )
+
+    return check
+
+
 CollaboratorsDep = Annotated[Collaborators, Depends(get_collaborators)]
 IndexDep = Annotated[LoadedIndex, Depends(get_index)]
 PoolDep = Annotated[WorkPool, Depends(get_pool)]
 WorkTimeout = Annotated[float, Depends(work_timeout)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]

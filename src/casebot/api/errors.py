@@ -16,7 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from casebot.answer.pipeline import AnswerFailed
 from casebot.api.convert import safety_out
 from casebot.api.middleware import OUTCOME, route_template
-from casebot.errors import CasebotError, Overloaded
+from casebot.api.tenancy import localise
+from casebot.errors import CasebotError, Overloaded, RateLimited
 from casebot.logs import FIELDS
 
 log = logging.getLogger("casebot.api")
@@ -54,7 +55,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def casebot_error(request: Request, exc: CasebotError) -> JSONResponse:
         log.warning("request failed", extra={FIELDS: {**_where(request), "code": exc.code}})
         headers = None
-        if isinstance(exc, Overloaded):
+        if isinstance(exc, Overloaded | RateLimited):
             headers = {"retry-after": str(exc.retry_after)}
         return error_response(exc.status, exc.code, str(exc), headers)
 
@@ -76,7 +77,7 @@ def install_error_handlers(app: FastAPI) -> None:
         setattr(request.state, OUTCOME, {"safety_level": exc.safety.level})
         body = {
             "error": {"code": "internal_error", "message": "Something went wrong on our side."},
-            "safety": safety_out(exc.safety).model_dump(),
+            "safety": safety_out(localise(request, exc.safety)).model_dump(),
         }
         return JSONResponse(status_code=500, content=body)
 

@@ -91,8 +91,11 @@ class PrivacyHeadersMiddleware:
                 headers = [
                     (k, v) for k, v in message.get("headers", []) if k.lower() != b"set-cookie"
                 ]
+                # Answers are never cached; a route that sets its own policy (the widget's
+                # script) keeps it.
+                if not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
                 headers += [
-                    (b"cache-control", b"no-store"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-content-type-options", b"nosniff"),
                 ]

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from casebot.answer.pipeline import Collaborators
 from casebot.config import Settings
 from casebot.health import Readiness, probe
+from casebot.index.version import LoadedIndex
 from casebot.logs import FIELDS
 
 log = logging.getLogger("casebot.api")
@@ -30,6 +31,7 @@ class Watcher:
         self.app = app
         self.settings = settings
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="casebot-watch")
+        self._reported: LoadedIndex | None = None
 
     async def refresh(self) -> Readiness:
         deps: Collaborators = self.app.state.collaborators
@@ -43,6 +45,12 @@ class Watcher:
                 deps, index=serving, index_problem=None
             )
             log.info("index loaded", extra={FIELDS: {"index_version": serving.version}})
+        index = self.app.state.collaborators.index
+        if index is not None and index is not self._reported:
+            # The metric names the version serving now, and only that one.
+            self.app.state.metrics.index.clear()
+            self.app.state.metrics.index.labels(index.version).set(1)
+            self._reported = index
         self.app.state.readiness = readiness
         return readiness
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from casebot.answer.models import Role, Scope
 from casebot.config import Mode, RequestedMode
 from casebot.errors import InvalidInput
+from casebot.feedback.models import MAX_COMMENT, Rating, Reason
 from casebot.safety.models import Level
 
 MAX_MESSAGE = 2000
@@ -144,6 +145,35 @@ class ServicesResponse(BaseModel):
     services: list[ServiceOut]
 
 
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    rating: Rating
+    reason: Reason
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT)
+
+
+class FeedbackAccepted(BaseModel):
+    status: Literal["stored"]
+    # Personal details were taken out of the comment before it was stored.
+    comment_redacted: bool
+
+
+class BrandingOut(BaseModel):
+    name: str
+    primary_colour: str
+    background_colour: str
+    text_colour: str
+    exit_url: str
+
+
+class TenantOut(BaseModel):
+    id: str
+    name: str
+    branding: BrandingOut
+
+
 class ErrorBody(BaseModel):
     code: str
     message: str
@@ -190,8 +220,11 @@ class HealthResponse(BaseModel):
 _DESCRIPTIONS = {
     400: "The body is not readable JSON text",
     408: "The request body stalled",
+    401: "A tenant's publishable key is missing or unknown",
+    403: "The key's tenant does not allow this site",
     413: "The request body is over the limit",
     422: "The request does not match the schema (the input is never repeated)",
+    429: "Over a client's or tenant's rate limit (Retry-After says when to try again)",
     500: "Something went wrong on our side",
     503: "Not ready, or busy (then Retry-After says when to try again)",
     504: "The request did not finish in time",
@@ -209,3 +242,21 @@ def error_responses(*statuses: int, **models: type[BaseModel]) -> dict[int | str
         }
         for status in statuses
     }
+# POST /v1/chat/stream: the data of each Server-Sent Event (the `safety` event's is SafetyOut,
+# the `error` event's is ErrorBody).
+class StreamDelta(BaseModel):
+    """Answer text: a sentence at a time with its [n] markers; joined, the deltas are the
+    answer."""
+
+    text: str
+
+
+class StreamCitations(BaseModel):
+    citations: list[CitationOut]
+
+
+class StreamDone(BaseModel):
+    answer_id: str
+    scope: Scope
+    grounded: bool
+    mode: Mode

@@ -24,7 +24,13 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
 from casebot.answer.models import Answer
-from casebot.answer.pipeline import Collaborators, answer, resolve_mode, retrieve
+from casebot.answer.pipeline import (
+    Collaborators,
+    answer,
+    embed_message,
+    resolve_mode,
+    retrieve,
+)
 from casebot.config import Settings
 from casebot.embeddings import Embedder, Vectors, build_embedder
 from casebot.errors import IndexNotReady, IngestError, RetrievalUnavailable
@@ -88,9 +94,9 @@ def casebot_retrieval(deps: Collaborators, index: LoadedIndex, embedder: Embedde
     cached = dataclasses.replace(deps, embedder=embedder, index=index, params=top_k)
 
     def search(message: str, history: History) -> list[Passage]:
-        vectors = embedder.embed(deps.assessor.texts(message, history))
-        safety = deps.assessor.assess(message, history, vectors)
-        result = retrieve(message, history, safety, cached, vectors)
+        embedded = embed_message(message, history, cached)
+        safety = deps.assessor.assess(message, history, embedded.units)
+        result = retrieve(message, history, safety, cached, embedded)
         return [passage(hit.chunk) for hit in result.hits]
 
     return Retrieval(

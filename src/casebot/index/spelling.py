@@ -8,11 +8,13 @@ within edit distance 2 (1 for short words), and only when that choice is unambig
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z']+")
 MIN_LENGTH = 4
+SEEN = 4096
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -40,11 +42,25 @@ class Speller:
             w.lower() for text in texts for w in _TOKEN.findall(text)
         )
         self._by_initial: dict[str, list[str]] = {}
+        # Words already looked up and their repair: most words of a question recur, and the
+        # scan is pure Python. Process memory only, bounded, forgotten on restart.
+        self._seen: dict[str, str] = {}
+        self._lock = threading.Lock()
         for word in self.counts:
             if len(word) >= MIN_LENGTH:
                 self._by_initial.setdefault(word[0], []).append(word)
 
     def correct_word(self, word: str) -> str:
+        known = self._seen.get(word)
+        if known is None:
+            known = self._correct_word(word)
+            with self._lock:
+                if len(self._seen) >= SEEN:
+                    self._seen.pop(next(iter(self._seen)))  # the oldest
+                self._seen[word] = known
+        return known
+
+    def _correct_word(self, word: str) -> str:
         lower = word.lower()
         if len(lower) < MIN_LENGTH or lower in self.counts:
             return word

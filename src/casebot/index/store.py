@@ -72,6 +72,9 @@ def collection_name(version: str) -> str:
 class ChromaStore:
     def __init__(self, collection: Any) -> None:
         self._collection = collection
+        # A version's collection never changes once published; its size is read once for
+        # queries (count() is a store round trip). count() itself always asks the store.
+        self._size: int | None = None
 
     @classmethod
     def create(
@@ -131,7 +134,7 @@ class ChromaStore:
         try:
             result = self._collection.query(
                 query_embeddings=[list(map(float, vector))],
-                n_results=max(1, min(k, self.count())),
+                n_results=max(1, min(k, self._rows())),
                 include=["distances"],
             )
         except Exception as exc:  # mapped at the edge, as above
@@ -139,6 +142,11 @@ class ChromaStore:
         ids = result["ids"][0]
         distances = result["distances"][0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances, strict=True)]
+
+    def _rows(self) -> int:
+        if self._size is None:
+            self._size = self.count()
+        return self._size
 
     def count(self) -> int:
         try:

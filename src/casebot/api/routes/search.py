@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from casebot.api.deps import CollaboratorsDep, IndexDep, PoolDep, WorkTimeout
+from casebot.api.deps import CollaboratorsDep, IndexDep, PoolDep, WorkTimeout, limited
 from casebot.api.schemas import (
     POST_ERRORS,
     SearchHit,
@@ -18,7 +18,12 @@ from casebot.retrieval.hybrid import search as hybrid_search
 router = APIRouter(prefix="/v1", tags=["search"])
 
 
-@router.post("/search", response_model=SearchResponse, responses=error_responses(*POST_ERRORS))
+@router.post(
+    "/search",
+    response_model=SearchResponse,
+    responses=error_responses(*POST_ERRORS, 429),
+    dependencies=[Depends(limited("search"))],
+)
 async def search(
     body: SearchRequest,
     deps: CollaboratorsDep,

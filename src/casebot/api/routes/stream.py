@@ -1,0 +1,139 @@
+"""POST /v1/chat/stream: the answer as Server-Sent Events, the safety assessment first."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+
+from casebot.answer.pipeline import AnswerFailed, Assessed, Collaborators, assess
+from casebot.answer.stream import complete
+from casebot.api.convert import chat_response, safety_out
+from casebot.api.deps import CollaboratorsDep, count_request
+from casebot.api.limits import Refusal
+from casebot.api.schemas import (
+    ChatRequest,
+    ErrorBody,
+    ErrorResponse,
+    StreamCitations,
+    StreamDelta,
+    StreamDone,
+)
+from casebot.api.tenancy import localise
+from casebot.config import Settings
+from casebot.errors import RateLimited
+
+router = APIRouter(prefix="/v1", tags=["chat"])
+
+STREAM_DESCRIPTION = """\
+Server-Sent Events, in this order:
+
+- `safety` (SafetyOut): the assessment and signposts, sent before retrieval or any model
+  call, so 999 and the right service reach a person first;
+- `delta` ({"text"}): answer text, a sentence at a time with its `[n]` markers; the deltas
+  joined are the answer of POST /v1/chat;
+- `citations` ({"citations": [CitationOut]});
+- `done` ({"answer_id", "scope", "grounded", "mode"});
+- `error` ({"code", "message"}) instead of the rest when the answer fails after `safety`,
+  or when the client is over a rate limit (`rate_limited`: the answer is shed, never the
+  safety event).
+
+A comment line (`: ping`) goes out every CASEBOT_STREAM_HEARTBEAT_S seconds (15 by default)
+while the stream is idle. A client that disconnects cancels the model call; a model that
+gives no answer within CASEBOT_LLM_TIMEOUT_S gives way to the extractive answer.
+"""
+
+
+def _data_schema(event: str, model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of one event's data, its references into the document's components
+    (where the models /v1/chat uses already are)."""
+    schema = model.model_json_schema(ref_template=COMPONENT)
+    schema.pop("$defs", None)
+    return {**schema, "title": event}
+
+
+COMPONENT = "#/components/schemas/{model}"
+EVENTS_SCHEMA = {
+    "description": "Each event's `data` is JSON, by the event's name:",
+    "oneOf": [
+        {"title": "safety", "$ref": COMPONENT.format(model="SafetyOut")},
+        _data_schema("delta", StreamDelta),
+        _data_schema("citations", StreamCitations),
+        _data_schema("done", StreamDone),
+        {"title": "error", "$ref": COMPONENT.format(model="ErrorBody")},
+    ],
+}
+
+EXAMPLE = (
+    'event: safety\ndata: {"level": "none", "categories": [], "message": null, '
+    '"signposts": [], "check_in": false}\n\n'
+    'event: delta\ndata: {"text": "The review found freezers storing rape kits were '
+    'overstuffed and broken [1]."}\n\n'
+    'event: citations\ndata: {"citations": [{"n": 1, "...": "..."}]}\n\n'
+    'event: done\ndata: {"answer_id": "...", "scope": "in_scope", "grounded": true, '
+    '"mode": "extractive"}\n\n'
+)
+
+
+@router.post(
+    "/chat/stream",
+    response_class=EventSourceResponse,
+    summary="Chat, streamed as Server-Sent Events",
+    description=STREAM_DESCRIPTION,
+    responses={
+        200: {
+            "description": "An event stream (see above).",
+            "content": {"text/event-stream": {"schema": EVENTS_SCHEMA, "example": EXAMPLE}},
+        },
+        413: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+    },
+)
+async def chat_stream(
+    body: ChatRequest, deps: CollaboratorsDep, request: Request
+) -> EventSourceResponse:
+    history = [(turn.role, turn.content) for turn in body.history]
+    refusal = await run_in_threadpool(count_request, request, "chat")
+    # Assessed before the response starts: a failure here is a plain 500, and the stream
+    # opens with the assessment (the tenant's local services among its signposts).
+    assessed = await run_in_threadpool(assess, body.message, history, deps, body.mode)
+    assessed = dataclasses.replace(assessed, safety=localise(request, assessed.safety))
+    settings: Settings = request.app.state.settings
+    events = chat_events(assessed, deps) if refusal is None else shed_events(assessed, refusal)
+    return EventSourceResponse(
+        events,
+        ping=settings.stream_heartbeat_s,
+        headers={"X-Accel-Buffering": "no"},
+    )
+
+
+async def shed_events(assessed: Assessed, refusal: Refusal) -> AsyncIterator[ServerSentEvent]:
+    """Over a limit: the answer is shed, the safety event never is."""
+    yield ServerSentEvent(safety_out(assessed.safety).model_dump_json(), event="safety")
+    message = f"too many requests from this {refusal.limit}; try again later"
+    error = ErrorBody(code=RateLimited.code, message=message)
+    yield ServerSentEvent(error.model_dump_json(), event="error")
+
+
+async def chat_events(assessed: Assessed, deps: Collaborators) -> AsyncIterator[ServerSentEvent]:
+    yield ServerSentEvent(safety_out(assessed.safety).model_dump_json(), event="safety")
+    try:
+        answer = await complete(assessed, deps)
+    except AnswerFailed:
+        error = ErrorBody(code="internal_error", message="Something went wrong on our side.")
+        yield ServerSentEvent(error.model_dump_json(), event="error")
+        return
+    for text in answer.deltas:
+        yield ServerSentEvent(StreamDelta(text=text).model_dump_json(), event="delta")
+    response = chat_response(answer)
+    citations = StreamCitations(citations=response.citations)
+    yield ServerSentEvent(citations.model_dump_json(), event="citations")
+    done = StreamDone(
+        answer_id=answer.answer_id, scope=answer.scope, grounded=answer.grounded, mode=answer.mode
+    )
+    yield ServerSentEvent(done.model_dump_json(), event="done")

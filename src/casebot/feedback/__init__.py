@@ -1,0 +1,1 @@
+"""Feedback on answers: a rating, a reason and a redacted comment, never the conversation."""

@@ -1,0 +1,173 @@
+"""The widget in a real browser: Debian's chromium driven by Playwright (never a downloaded
+browser), against the real app under uvicorn over the real corpus, and a host page on
+another origin served with a strict Content-Security-Policy.
+
+Nothing leaves the machine: every request that is not to loopback is answered by the test
+(the neutral exit sites) or refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.server
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+
+from casebot.answer.pipeline import Collaborators
+from casebot.api.app import create_app
+from casebot.config import Settings
+from tests.fakes import GatedStore
+from tests.servers import free_port, serve
+
+CHROMIUM = Path(os.environ.get("CASEBOT_CHROMIUM", "/usr/bin/chromium"))
+NEUTRAL = "https://www.bbc.co.uk/weather"
+HOST_EXIT = "https://example.org/neutral"
+HOST_KEY = "pk_test_host"
+ACCENT = "rgb(90, 45, 130)"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Site:
+    api: str  # casebot, serving /widget.js and /widget/demo
+    host: str  # a support service's page on another origin, under a strict CSP
+    store: GatedStore  # open; a test closes it to hold retrieval back
+
+
+class _HostPage(http.server.BaseHTTPRequestHandler):
+    api = ""
+
+    def do_GET(self) -> None:  # the stdlib names it so
+        if self.path == "/host.css":
+            body = b"casebot-chat { --casebot-accent: rgb(90, 45, 130); }\n"
+            self._send(body, "text/css", "")
+            return
+        page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>A support service</title><link rel="stylesheet" href="/host.css"></head>
+<body><main><h1>A support service</h1><p>Our page, with casebot on it.</p></main>
+<script src="{self.api}/widget.js" data-casebot-key="{HOST_KEY}"
+ data-casebot-exit-url="{HOST_EXIT}" async></script></body></html>"""
+        policy = (
+            f"default-src 'none'; script-src {self.api}; connect-src {self.api}; "
+            "style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+        )
+        self._send(page.encode(), "text/html; charset=utf-8", policy)
+
+    def _send(self, body: bytes, kind: str, policy: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        if policy:
+            self.send_header("Content-Security-Policy", policy)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def site(real_settings: Settings, real_deps: Collaborators) -> Iterator[Site]:
+    host_port = free_port()
+    host = f"http://127.0.0.1:{host_port}"
+    assert real_deps.index is not None
+    store = GatedStore(real_deps.index.store, open_=True)
+    deps = dataclasses.replace(
+        real_deps, index=dataclasses.replace(real_deps.index, store=store)
+    )
+    settings = real_settings.model_copy(update={"cors_origins": [host]})
+    with serve(create_app(settings, build=lambda s, http: deps)) as api:
+        handler = type("HostPage", (_HostPage,), {"api": api})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", host_port), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Site(api, host, store)
+        finally:
+            server.shutdown()
+            server.server_close()
+            store.gate.set()
+
+
+def _offline(route: Route) -> None:
+    """The neutral sites answer with a plain page; anything else off the machine fails."""
+    if route.request.url.startswith((NEUTRAL, HOST_EXIT)):
+        route.fulfill(status=200, content_type="text/html", body="<title>neutral</title>")
+    else:
+        route.abort()
+
+
+def _not_loopback(url: str) -> bool:
+    return not url.startswith(("http://127.0.0.1:", "http://localhost:"))
+
+
+# What a page looks like the moment it starts to leave, told through the console (a
+# navigation's pending request stalls the page for the test's own inspection).
+LEAVING = """addEventListener('beforeunload', () => {
+  const overlay = document.querySelector('.casebot-exit-overlay');
+  const chat = document.querySelector('casebot-chat');
+  const visible = (el) => !!el && el.checkVisibility();
+  console.log('casebot-leaving ' + JSON.stringify({
+    overlay: overlay && overlay.getAttribute('role'),
+    overlayText: overlay && overlay.textContent,
+    overlayVisible: visible(overlay),
+    mainVisible: visible(document.querySelector('main')),
+    chatVisible: visible(chat),
+    turns: chat ? chat.turns.length : null,
+    messages: chat ? chat.shadowRoot.querySelectorAll('.log > li').length : null,
+  }));
+});"""
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route(_not_loopback, _offline)
+    context.add_init_script(LEAVING)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+OpenDemo = Callable[..., Page]
+
+
+@pytest.fixture
+def demo(page: Page, site: Site) -> OpenDemo:
+    """The demo host page (launcher or inline), the widget mounted."""
+
+    def open_(mode: str = "launcher") -> Page:
+        page.goto(f"{site.api}/widget/demo?mode={mode}")
+        page.wait_for_function("() => customElements.get('casebot-chat') !== undefined")
+        page.locator("casebot-chat .panel").wait_for(state="attached")
+        return page
+
+    return open_
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core as installed (bundled in the axe-playwright-python wheel), read from disk."""
+    return (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
