@@ -57,15 +57,33 @@ def _data_schema(event: str, model: type[BaseModel]) -> dict[str, Any]:
     return {**schema, "title": event}
 
 
+def _event(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One event as a client's SSE parser gives it: its name, and its data as a string of
+    JSON whose schema is `data` (so validators read the event, not only its data)."""
+    return {
+        "title": event,
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": event},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": data,
+            },
+        },
+    }
+
+
 COMPONENT = "#/components/schemas/{model}"
 EVENTS_SCHEMA = {
     "description": "Each event's `data` is JSON, by the event's name:",
     "oneOf": [
-        {"title": "safety", "$ref": COMPONENT.format(model="SafetyOut")},
-        _data_schema("delta", StreamDelta),
-        _data_schema("citations", StreamCitations),
-        _data_schema("done", StreamDone),
-        {"title": "error", "$ref": COMPONENT.format(model="ErrorBody")},
+        _event("safety", {"$ref": COMPONENT.format(model="SafetyOut")}),
+        _event("delta", _data_schema("delta", StreamDelta)),
+        _event("citations", _data_schema("citations", StreamCitations)),
+        _event("done", _data_schema("done", StreamDone)),
+        _event("error", {"$ref": COMPONENT.format(model="ErrorBody")}),
     ],
 }
 
