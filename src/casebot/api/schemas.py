@@ -222,6 +222,7 @@ _DESCRIPTIONS = {
     408: "The request body stalled",
     401: "A tenant's publishable key is missing or unknown",
     403: "The key's tenant does not allow this site",
+    404: "Not found (the OpenAI-compatible API names one model)",
     413: "The request body is over the limit",
     422: "The request does not match the schema (the input is never repeated)",
     429: "Over a client's or tenant's rate limit (Retry-After says when to try again)",

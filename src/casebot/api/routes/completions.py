@@ -32,7 +32,14 @@ from casebot.api.completions import (
 )
 from casebot.api.convert import chat_response, safety_out
 from casebot.api.deps import CollaboratorsDep
-from casebot.api.schemas import ChatResponse, ErrorBody, ErrorResponse, FailedChatResponse
+from casebot.api.schemas import (
+    POST_ERRORS,
+    ChatResponse,
+    ErrorBody,
+    ErrorResponse,
+    FailedChatResponse,
+    error_responses,
+)
 from casebot.api.tenancy import localise
 from casebot.config import Settings
 from casebot.errors import ModelNotFound
@@ -81,11 +88,7 @@ def get_model(model: str) -> ModelCard:
                 }
             }
         },
-        400: {"model": ErrorResponse},
-        404: {"model": ErrorResponse},
-        413: {"model": ErrorResponse},
-        422: {"model": ErrorResponse},
-        500: {"model": FailedChatResponse},
+        **error_responses(*POST_ERRORS, 404, s500=FailedChatResponse),
     },
 )
 async def chat_completions(

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from casebot.api.deps import FeedbackDep, MetricsDep, limited
-from casebot.api.schemas import ErrorResponse, FeedbackAccepted, FeedbackRequest
+from casebot.api.schemas import POST_ERRORS, FeedbackAccepted, FeedbackRequest, error_responses
 from casebot.api.tenancy import tenant_id
 from casebot.feedback.models import FeedbackEntry, utc_now
 from casebot.feedback.redact import redact
@@ -16,11 +16,7 @@ router = APIRouter(prefix="/v1", tags=["feedback"])
     "/feedback",
     status_code=201,
     response_model=FeedbackAccepted,
-    responses={
-        422: {"model": ErrorResponse},
-        429: {"model": ErrorResponse},
-        503: {"model": ErrorResponse},
-    },
+    responses=error_responses(*POST_ERRORS, 429),
     dependencies=[Depends(limited("feedback"))],
 )
 async def feedback(

@@ -17,12 +17,13 @@ from casebot.api.convert import chat_response, safety_out
 from casebot.api.deps import CollaboratorsDep, count_request
 from casebot.api.limits import Refusal
 from casebot.api.schemas import (
+    POST_ERRORS,
     ChatRequest,
     ErrorBody,
-    ErrorResponse,
     StreamCitations,
     StreamDelta,
     StreamDone,
+    error_responses,
 )
 from casebot.api.tenancy import localise
 from casebot.config import Settings
@@ -108,8 +109,7 @@ EXAMPLE = (
             "description": "An event stream (see above).",
             "content": {"text/event-stream": {"schema": EVENTS_SCHEMA, "example": EXAMPLE}},
         },
-        413: {"model": ErrorResponse},
-        422: {"model": ErrorResponse},
+        **error_responses(*POST_ERRORS, 429),
     },
 )
 async def chat_stream(
