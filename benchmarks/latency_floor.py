@@ -29,6 +29,7 @@ from _common import (
     save,
     server,
 )
+from chat_latency import latencies as timed
 
 from casebot.embeddings import TorchEmbedder
 from casebot.evals.systems import build_peer
@@ -54,16 +55,6 @@ def peer_floor(questions: list[str], rounds: int) -> list[list[float]]:
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def timed(client: httpx.Client, method: str, path: str, bodies: list[dict | None]) -> list[float]:
-    out = []
-    for body in bodies:
-        started = time.perf_counter()
-        response = client.request(method, path, json=body)
-        out.append((time.perf_counter() - started) * 1000)
-        response.raise_for_status()
-    return out
 
 
 def streamed(client: httpx.Client, questions: list[str]) -> tuple[list[float], list[float]]:
@@ -109,7 +100,7 @@ def main() -> None:
             ) as client:
                 ready.append(srv.ready_s)
                 timed(client, "POST", "/v1/chat", [{"message": q} for q in qs[:5]])
-                health.append(timed(client, "GET", "/healthz", [None] * len(qs)))
+                health.append(timed(client, "GET", "/healthz", None))
                 search.append(timed(client, "POST", "/v1/search", [{"query": q} for q in qs]))
                 chat.append(timed(client, "POST", "/v1/chat", [{"message": q} for q in qs]))
                 has_stream = has_stream and client.post(

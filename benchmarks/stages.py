@@ -85,7 +85,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="casebot-stages-"))
     try:
         ingest(work / "data")
-        settings = Settings(data_dir=work / "data", embed_cache_size=0)
+        # One thread: a worker's share with a worker per core.
+        settings = Settings(data_dir=work / "data", embed_cache_size=0, threads=1)
         with httpx.Client() as http:
             deps = build_collaborators(settings, http)
         for q in questions[:10]:
