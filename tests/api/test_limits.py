@@ -3,6 +3,7 @@ answers, never signposts; a client's address is never logged or stored."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -12,6 +13,7 @@ from pydantic import SecretStr
 from casebot.api.app import create_app
 from casebot.api.limits import RateLimits
 from casebot.config import Settings
+from casebot.logs import JsonFormatter
 from casebot.runtime import build_collaborators
 from tests.api.conftest import OpenClient
 from tests.api.test_app import FREEZERS, URGENT, assert_urgent_first
@@ -90,8 +92,10 @@ def test_the_address_is_never_logged(
         for _ in range(3):
             ask(client)
         key = client.app.state.limits.client_key(ADDRESS)  # type: ignore[attr-defined]
-    logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "POST /v1/chat 429" in logged
+    lines = [JsonFormatter().format(r) for r in caplog.records]
+    access = [json.loads(line) for line in lines if '"casebot.access"' in line]
+    assert any(a["route"] == "/v1/chat" and a["status"] == 429 for a in access)
+    logged = "\n".join(lines)
     assert ADDRESS not in logged and key not in logged
 
 
