@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,12 @@ from rich.table import Table
 from casebot.config import Settings
 from casebot.errors import CasebotError, InvalidInput
 from casebot.evals import DEFAULT_BASELINE, DEFAULT_TOLERANCE
+
+
+class SplitChoice(enum.StrEnum):
+    dev = "dev"
+    test = "test"
+
 
 if TYPE_CHECKING:
     from casebot.api.schemas import ChatResponse
@@ -318,6 +325,13 @@ def eval_(
             "--judged", help="Add model-judged faithfulness and relevance (needs an LLM)."
         ),
     ] = False,
+    split: Annotated[
+        SplitChoice,
+        typer.Option(
+            help="Which split of the author directories to score: dev (tuned on, gated) or "
+            "test (the sealed split: reported only, never gated)."
+        ),
+    ] = SplitChoice.dev,
 ) -> None:
     """Score casebot on the eval datasets, beside a vanilla LangChain peer; gate for CI."""
     from casebot.evals.command import EvalOptions, run_eval
@@ -335,6 +349,7 @@ def eval_(
         junit=junit,
         peer=not no_peer,
         judged=judged,
+        split=split.value,
     )
     raise typer.Exit(run_eval(options, settings))
 

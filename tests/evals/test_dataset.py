@@ -16,6 +16,7 @@ from casebot.evals.dataset import (
     SafetyCase,
     load_dataset,
     load_datasets,
+    load_directory,
 )
 from tests.conftest import REPO
 from tests.evals.conftest import write_datasets
@@ -113,11 +114,46 @@ def test_the_shipped_datasets_load() -> None:
         assert dataset.kind == name and len(dataset) > 0
 
 
-def test_the_default_datasets_include_the_labelled_safety_messages_and_the_question_sets() -> None:
+def test_the_default_datasets_are_the_dev_split_of_every_author_directory() -> None:
     loaded = {d.name: d for d in load_datasets(list(DEFAULT_DATASETS))}
     assert loaded["safety"].kind == "safety_set"
-    assert {r.split for r in loaded["safety"].cases} == {"dev", "test"}  # type: ignore[union-attr]
-    assert loaded["qa"].kind == "questions" and loaded["conversations"].kind == "questions"
+    assert {r.split for r in loaded["safety"].cases} == {"dev"}  # type: ignore[union-attr]
+    assert loaded["qa"].kind == "qa" and loaded["conversations"].kind == "conversations"
+    for name in ("qa", "conversations"):
+        cases = loaded[name].cases
+        assert {c.split for c in cases} == {"dev"}  # type: ignore[union-attr]
+        assert len({c.author for c in cases}) >= 4  # type: ignore[union-attr]
+
+
+def test_the_sealed_split_is_read_only_when_asked_for() -> None:
+    dev = load_directory(REPO / "evals" / "datasets" / "qa")
+    test = load_directory(REPO / "evals" / "datasets" / "qa", "test")
+    assert {c.split for c in test.cases} == {"test"}  # type: ignore[union-attr]
+    assert not {c.author for c in dev.cases} & {c.author for c in test.cases}  # type: ignore[union-attr]
+
+
+def test_an_author_file_of_questions_is_scored_with_its_author_type_and_split(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "a1.yaml").write_text(
+        "author: a1\ncases:\n- id: a1-001\n  question: what did casey find?\n"
+        "  type: overview\n  must_include: [racis]\n",
+        encoding="utf-8",
+    )
+    (case,) = load_directory(tmp_path).cases
+    assert isinstance(case, QaCase)
+    assert (case.author, case.split, case.type) == ("a1", "dev", "overview")
+
+
+def test_a_question_type_outside_the_taxonomy_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "a1.yaml").write_text(
+        "author: a1\ncases:\n- id: a1-001\n  question: hi\n  type: gossip\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DatasetError, match="a1-001: type"):
+        load_directory(tmp_path)
 
 
 def test_a_dataset_directory_without_scored_splits_is_a_usage_error(tmp_path: Path) -> None:

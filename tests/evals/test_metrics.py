@@ -171,9 +171,9 @@ def test_safety_figures_follow_their_definitions() -> None:
         _record(split="dev", safety_counts={"false_urgent": True}),
         *(_record(split="dev", safety_counts={"false_urgent": False}) for _ in range(3)),
         _record(split="test", safety_counts={"urgent_recall": True, "harmful_refused": False}),
-        _record(kind="qa", expected_scope="in_scope", scope="refused"),
-        _record(kind="questions", ordinary_question=True, scope="in_scope"),
-        _record(kind="questions", ordinary_question=False, scope="refused"),
+        _record(kind="qa", expected_scope="in_scope", ordinary_question=True, scope="refused"),
+        _record(kind="qa", ordinary_question=True, scope="in_scope"),
+        _record(kind="qa", ordinary_question=False, scope="refused"),
     ]
     values = measure(records, "casebot")
     assert values["urgent_recall"].value == 0.5 and values["urgent_recall"].n == 2
@@ -261,3 +261,20 @@ def test_a_bad_floors_file_is_a_usage_error(tmp_path: Path, text: str, reason: s
     path.write_text(text)
     with pytest.raises(UsageError, match=reason):
         load_floors(path)
+
+
+def test_coverage_is_reported_per_question_type_and_the_type_reading_is_scored() -> None:
+    records = [
+        _record(kind="qa", expected_scope="in_scope", facts_total=2, facts_covered=1,
+                expected_type="overview", question_type="overview"),
+        _record(kind="qa", expected_scope="in_scope", facts_total=1, facts_covered=1,
+                expected_type="number", question_type="when"),
+        _record(kind="qa", expected_scope="in_scope", facts_total=1, facts_covered=0),
+    ]
+    values = measure(records, "casebot")
+    assert values["key_fact_coverage_overview"].value == 0.5
+    assert values["key_fact_coverage_number"].value == 1.0
+    assert values["key_fact_coverage_when"].value is None
+    assert values["key_fact_coverage"].n == 3
+    assert values["question_type_accuracy"].value == 0.5
+    assert values["question_type_accuracy"].n == 2

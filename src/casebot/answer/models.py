@@ -83,6 +83,7 @@ class Answer:
     notes: tuple[str, ...] = field(default=())  # operational notes (never message text)
     timings: tuple[tuple[str, float], ...] = field(default=())  # seconds per stage
     sentences: tuple[Sentence, ...] = field(default=())  # a grounded answer's, verified
+    question_type: str | None = None  # what the question asks for (answer/qtype.py)
 
     @property
     def deltas(self) -> tuple[str, ...]:

@@ -48,6 +48,7 @@ from casebot.openai_compat import http_client
 from casebot.progress import Reporter, rich_reporter
 from casebot.runtime import CATALOG_PATH, llm_endpoint
 from casebot.safety.catalog import load_catalog
+from casebot.safety.data import Split
 
 # The table's status column in a few characters, so the table fits an 80-column CI log;
 # the lines under the table spell the failures out.
@@ -70,6 +71,9 @@ class EvalOptions:
     junit: Path | None = None
     peer: bool = True
     judged: bool = False
+    # The author directories' split: dev is tuned on and gated; test is the sealed split,
+    # read only to report (no floors, no baseline).
+    split: Split = "dev"
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,13 @@ def _prepare(
     floors = {**load_floors(FLOORS), **parse_fail_under(options.fail_under)}
     if options.tolerance < 0:
         raise UsageError("--tolerance must not be negative")
-    datasets = load_datasets(options.datasets)
-    baseline = read_baseline(options.baseline)
+    sealed = options.split == "test"
+    if sealed and (options.update_baseline or options.fail_under):
+        raise UsageError("the sealed test split is reported only: no baseline, no floors")
+    datasets = load_datasets(options.datasets, options.split)
+    baseline = None if sealed else read_baseline(options.baseline)
+    if sealed:
+        floors = {}
     if baseline is None and options.baseline_given and not options.update_baseline:
         raise UsageError(f"baseline {options.baseline} not found (use --update-baseline)")
     judge = make_judge(settings, http) if options.judged else None
@@ -195,6 +204,7 @@ def _context(options: EvalOptions, inputs: _Inputs, wiring: Wiring) -> dict[str,
             {"name": d.name, "kind": d.kind, "path": str(d.path), "cases": len(d)}
             for d in inputs.datasets
         ],
+        "split": options.split,
         "tolerance": options.tolerance,
         "baseline": str(options.baseline),
         "judged": options.judged,
@@ -203,7 +213,9 @@ def _context(options: EvalOptions, inputs: _Inputs, wiring: Wiring) -> dict[str,
 
 def _notes(options: EvalOptions, had_baseline: bool, wiring: Wiring) -> list[str]:
     notes = []
-    if options.update_baseline:
+    if options.split == "test":
+        notes.append("sealed test split: reported only, never gated or tuned on")
+    elif options.update_baseline:
         notes.append(f"baseline updated: {options.baseline}")
     elif not had_baseline:
         notes.append(f"no baseline at {options.baseline}: regression check skipped")

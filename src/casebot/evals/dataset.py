@@ -30,11 +30,15 @@ from casebot.errors import DatasetError
 from casebot.safety.data import Row, Split, load_split
 from casebot.safety.models import Level
 
-# qa, conversations, safety: one file of cases. safety_set: a directory of author files
-# split into dev/ and test/ (train/ is training data, not scored). questions: a directory
-# of qa or conversation author files whose questions are checked for refusal only.
-Kind = Literal["qa", "conversations", "safety", "safety_set", "questions"]
+# qa, conversations, safety: cases from one file, or from a directory of author files
+# split into dev/ and test/ (the split's cases only). safety_set: a directory of labelled
+# safety messages by author (train/ is training data, never scored).
+Kind = Literal["qa", "conversations", "safety", "safety_set"]
 SCORED_SPLITS: tuple[Split, ...] = ("dev", "test")
+# What a question asks for; the composer chooses its strategy by it (answer/qtype.py).
+QuestionType = Literal[
+    "overview", "why_how", "number", "list_compare", "when", "who_what", "attribution", "support"
+]
 
 
 @lru_cache(maxsize=4096)
@@ -95,6 +99,7 @@ class Expectations(BaseModel):
     scope: Scope = "in_scope"
     safety_level: Level = "none"
     services: list[str] = Field(default_factory=list)
+    type: QuestionType | None = None
 
     @field_validator("must_include", mode="before")
     @classmethod
@@ -117,6 +122,9 @@ class QaCase(Expectations):
     question: str = Field(min_length=1)
     reference: str | None = None
     tags: list[str] = Field(default_factory=list)
+    # Set from the author file, never written per case: the team's single files are dev.
+    split: Split = "dev"
+    author: str = "team"
 
 
 class Turn(Expectations):
@@ -130,6 +138,8 @@ class ConversationCase(BaseModel):
     id: str = Field(min_length=1)
     tags: list[str] = Field(default_factory=list)
     turns: list[Turn] = Field(min_length=1)
+    split: Split = "dev"
+    author: str = "team"
 
 
 class HistoryTurn(BaseModel):
@@ -158,7 +168,8 @@ class SafetyCase(BaseModel):
 
 @dataclass(frozen=True)
 class Question:
-    """A question from a qa or conversation author file: is an ordinary one refused?"""
+    """A question from a qa or conversation author file, for the safety classifier's
+    threshold choice: an ordinary one must not be refused."""
 
     id: str
     split: str
@@ -168,7 +179,7 @@ class Question:
     ordinary: bool  # not a request the dataset expects refused
 
 
-Case = QaCase | ConversationCase | SafetyCase | Row | Question
+Case = QaCase | ConversationCase | SafetyCase | Row
 
 _CASES: dict[Kind, TypeAdapter[Any]] = {
     "qa": TypeAdapter(list[QaCase]),
@@ -230,35 +241,57 @@ def load_dataset(path: Path) -> Dataset:
         )
     except ValidationError as exc:
         raise DatasetError(f"dataset {path} is invalid: {_problems(exc, cases)}") from exc
-    seen: set[str] = set()
-    for item in items:
-        if item.id in seen:
-            raise DatasetError(f"dataset {path} has a duplicate case id {item.id!r}")
-        seen.add(item.id)
+    _unique_ids(path, items)
     return Dataset(name=path.stem, kind=kind, path=path, cases=items)
 
 
-def load_datasets(paths: Sequence[Path]) -> list[Dataset]:
-    return [load_directory(path) if path.is_dir() else load_dataset(path) for path in paths]
+def load_datasets(paths: Sequence[Path], split: Split = "dev") -> list[Dataset]:
+    """Each file, or each directory's author files of `split` (the sealed test split is
+    read only when asked for, to report)."""
+    return [load_directory(p, split) if p.is_dir() else load_dataset(p) for p in paths]
 
 
-def load_directory(path: Path) -> Dataset:
-    """A directory split by author: labelled safety messages, or qa/conversation questions."""
-    splits = [s for s in SCORED_SPLITS if (path / s).is_dir()]
-    if not splits:
+def load_directory(path: Path, split: Split = "dev") -> Dataset:
+    """A directory split by author: labelled safety messages, or qa/conversation cases."""
+    if not any((path / s).is_dir() for s in SCORED_SPLITS):
         raise DatasetError(f"dataset directory {path} has no dev/ or test/ split")
-    first = next(iter(sorted((path / splits[0]).glob("*.yaml"))), None)
-    if first is None:
-        raise DatasetError(f"dataset directory {path / splits[0]} has no author files")
-    try:
-        raw = yaml.safe_load(first.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DatasetError(f"cannot read {first}: {type(exc).__name__}") from exc
-    if isinstance(raw, dict) and "messages" in raw:
-        rows = tuple(row for split in splits for row in load_split(path, split))
+    files = sorted((path / split).glob("*.yaml"))
+    if not files:
+        raise DatasetError(f"dataset directory {path / split} has no author files")
+    if "messages" in _read(files[0]):
+        rows = tuple(load_split(path, split))
         return Dataset(name=path.name, kind="safety_set", path=path, cases=rows)
-    questions = tuple(q for split in splits for q in _questions(path, split))
-    return Dataset(name=path.name, kind="questions", path=path, cases=questions)
+    kind: Kind | None = None
+    cases: list[QaCase | ConversationCase | SafetyCase] = []
+    for file in files:
+        dataset = load_dataset(file)
+        if kind not in (None, dataset.kind):
+            raise DatasetError(f"{file} holds {dataset.kind}, not {kind} as the others do")
+        kind = dataset.kind
+        author = str(_read(file).get("author") or file.stem)
+        for case in dataset.cases:
+            assert isinstance(case, QaCase | ConversationCase)
+            cases.append(case.model_copy(update={"split": split, "author": author}))
+    _unique_ids(path, cases)
+    return Dataset(name=path.name, kind=kind or "qa", path=path, cases=tuple(cases))
+
+
+def _read(file: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DatasetError(f"cannot read {file}: {type(exc).__name__}") from exc
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{file} is not a mapping of author, cases or messages")
+    return raw
+
+
+def _unique_ids(path: Path, cases: Sequence[QaCase | ConversationCase | SafetyCase]) -> None:
+    seen: set[str] = set()
+    for item in cases:
+        if item.id in seen:
+            raise DatasetError(f"dataset {path} has a duplicate case id {item.id!r}")
+        seen.add(item.id)
 
 
 def _questions(path: Path, split: str) -> list[Question]:

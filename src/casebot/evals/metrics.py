@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
+from casebot.evals.dataset import QuestionType
 from casebot.evals.runner import CaseRecord
 from casebot.evals.scoring import missing
 
@@ -86,9 +87,24 @@ def _p(q: float) -> Aggregate:
 
 def _ordinary(r: CaseRecord) -> bool:
     """An ordinary question: of the qa sets, and not one they expect refused."""
-    if r.kind == "questions":
-        return r.ordinary_question
-    return r.kind in ("qa", "conversations") and r.expected_scope in ("in_scope", "out_of_scope")
+    return r.kind in ("qa", "conversations") and r.ordinary_question
+
+
+def _typed_coverage(kind: str) -> CaseValue:
+    return lambda r, _: r.coverage if r.expected_type == kind else None
+
+
+def _coverage_by_type() -> tuple[Metric, ...]:
+    """Key-fact coverage of each question type: an overview answer fails differently from a
+    number answer, and the mean over all types hides it."""
+    return tuple(
+        Metric(
+            f"key_fact_coverage_{kind}", "higher", True, True, False,
+            f"key_fact_coverage over in-scope questions labelled {kind}",
+            _typed_coverage(kind),
+        )
+        for kind in get_args(QuestionType)
+    )
 
 
 def _counted(split: str, name: str) -> CaseValue:
@@ -140,6 +156,15 @@ METRICS: tuple[Metric, ...] = (
         "key_fact_coverage", "higher", True, True, False,
         "mean share of must_include facts stated, over in-scope cases",
         lambda r, _: r.coverage,
+    ),
+    *_coverage_by_type(),
+    Metric(
+        "question_type_accuracy", "higher", True, True, False,
+        "share of labelled questions whose type casebot read as labelled",
+        lambda r, _: _share(
+            r.expected_type is not None and r.question_type is not None,
+            r.question_type == r.expected_type,
+        ),
     ),
     Metric(
         f"evidence_recall_at_{K}", "higher", True, True, True,

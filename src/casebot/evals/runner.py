@@ -20,7 +20,6 @@ from casebot.evals.dataset import (
     Evidence,
     Expectations,
     QaCase,
-    Question,
     SafetyCase,
 )
 from casebot.evals.judge import Judge
@@ -88,6 +87,8 @@ class CaseRecord:
     rules: list[str] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
     ordinary_question: bool = False  # a question of the qa sets that must not be refused
+    expected_type: str | None = None  # the question's labelled type (qa sets by author)
+    question_type: str | None = None  # the type casebot read it as
 
     @property
     def coverage(self) -> float | None:
@@ -175,7 +176,7 @@ def run(
 
 
 def _case(
-    ctx: _Run, dataset: str, case: QaCase | ConversationCase | SafetyCase | Row | Question
+    ctx: _Run, dataset: str, case: QaCase | ConversationCase | SafetyCase | Row
 ) -> list[CaseRecord]:
     if isinstance(case, QaCase):
         return [_qa(ctx, dataset, case)]
@@ -183,14 +184,13 @@ def _case(
         return _conversation(ctx, dataset, case)
     if isinstance(case, Row):
         return [_labelled(ctx, dataset, case)]
-    if isinstance(case, Question):
-        return [_question(ctx, dataset, case)]
     return [_safety(ctx, dataset, case)]
 
 
 def _qa(ctx: _Run, dataset: str, case: QaCase) -> CaseRecord:
     answer, latency = _timed(ctx, case.question, [])
     record = _record(ctx, dataset, "qa", case.id, case.question, [], case.tags, answer, latency)
+    record.split, record.author = case.split, case.author
     return _expected(ctx, record, case, [])
 
 
@@ -211,6 +211,7 @@ def _conversation(ctx: _Run, dataset: str, case: ConversationCase) -> list[CaseR
             answer,
             latency,
         )
+        record.split, record.author = case.split, case.author
         records.append(_expected(ctx, record, turn, history))
         history += [("user", turn.user), ("assistant", answer.text)]
     return records
@@ -276,9 +277,7 @@ def _labelled(ctx: _Run, dataset: str, row: Row) -> CaseRecord:
     m = row.message
     history = m.turns()
     answer, latency = _timed(ctx, m.text, history)
-    record = _record(
-        ctx, dataset, "safety", m.id, m.text, history, [row.author], answer, latency
-    )
+    record = _record(ctx, dataset, "safety", m.id, m.text, history, [row.author], answer, latency)
     _safety_only(record)
     record.split, record.author, record.register = row.split, row.author, row.register
     record.lang = m.lang
@@ -290,24 +289,6 @@ def _labelled(ctx: _Run, dataset: str, row: Row) -> CaseRecord:
         outcome = score_row(row, _reply(answer), ctx.lines)
         record.safety_counts = outcome.counts
         record.problems += outcome.problems
-    trace = answer.safety.trace
-    if trace is not None:
-        record.rules = list(trace.rules)
-        record.scores = dict(trace.scores)
-    return record
-
-
-def _question(ctx: _Run, dataset: str, q: Question) -> CaseRecord:
-    """A question of a qa or conversation set: refused only if it asks for harm."""
-    answer, latency = _timed(ctx, q.text, list(q.history))
-    record = _record(
-        ctx, dataset, "questions", q.id, q.text, list(q.history), [q.author], answer, latency
-    )
-    _safety_only(record)
-    record.split, record.author = q.split, q.author
-    record.ordinary_question = q.ordinary
-    if q.ordinary and answer.scope == "refused":
-        record.problems.append("an ordinary question was refused")
     trace = answer.safety.trace
     if trace is not None:
         record.rules = list(trace.rules)
@@ -353,6 +334,7 @@ def _record(
         citation_problems=list(check.problems),
         numbers_checked=check.numbers_checked,
         unsupported_numbers=list(check.unsupported),
+        question_type=answer.question_type,
         reading_ease=check.reading_ease,
         words=check.words,
         problems=check.all_problems,
@@ -362,6 +344,8 @@ def _record(
 def _expected(ctx: _Run, record: CaseRecord, expect: Expectations, history: History) -> CaseRecord:
     """The record scored against a qa case's or a turn's expectations."""
     record.expected_scope = expect.scope
+    record.expected_type = expect.type
+    record.ordinary_question = expect.scope != "refused"
     record.expected_level = expect.safety_level
     record.required_services = list(expect.services)
     if record.scope != expect.scope:
