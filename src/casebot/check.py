@@ -10,6 +10,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from casebot.answer.generator import load_answer_prompt
+from casebot.answer.qtype import load as load_typer
 from casebot.config import Settings
 from casebot.errors import CasebotError
 from casebot.health import probe
@@ -82,6 +83,7 @@ def check_data(settings: Settings) -> list[Problem]:
             problems, "prompts", lambda: load_answer_prompt(settings.prompts_dir / "answer.yaml")
         )
     _attempt(problems, "safety model", lambda: load_model(settings.safety_model_dir))
+    _attempt(problems, "question-type model", lambda: load_typer(settings.qtype_model_dir))
     return problems
 
 

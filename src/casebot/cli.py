@@ -36,6 +36,8 @@ app = typer.Typer(
 )
 safety_app = typer.Typer(help="The safety classifier: retrain it from the labelled data.")
 app.add_typer(safety_app, name="safety")
+qtype_app = typer.Typer(help="The question-type classifier: retrain it from the labelled data.")
+app.add_typer(qtype_app, name="qtype")
 feedback_app = typer.Typer(help="The feedback store: ratings of answers, kept for a while.")
 app.add_typer(feedback_app, name="feedback")
 tenants_app = typer.Typer(help="Tenants: the support services that embed casebot.")
@@ -397,6 +399,34 @@ def safety_train(
     except CasebotError as exc:
         raise _fail("safety train", exc) from exc
     console.print(f"safety model written to {target}")
+
+
+@qtype_app.command("train")
+def qtype_train(
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the model. Default: the shipped one.")
+    ] = None,
+) -> None:
+    """Retrain the question-type classifier on evals/datasets/qtypes/train (fixed seed) and
+    write it as numpy and JSON files (the qa sets' dev and sealed test splits are never read)."""
+    from casebot.answer import qtype
+    from casebot.embeddings import build_embedder
+    from casebot.evals import DATASETS_DIR
+    from casebot.openai_compat import http_client
+
+    settings = _settings("qtype train")
+    target = out or settings.qtype_model_dir
+    params = qtype.QtypeParams()
+    try:
+        rows = qtype.labelled_questions(sorted((DATASETS_DIR / "qtypes" / "train").glob("*.yaml")))
+        with http_client() as http:
+            embedder = build_embedder(settings, http, ingest=True)
+            vectors = embedder.embed([text for text, _ in rows])
+        typer_ = qtype.fit(vectors, [kind for _, kind in rows], embedder.name, params)
+        qtype.save(typer_, target, params, len(rows))
+    except CasebotError as exc:
+        raise _fail("qtype train", exc) from exc
+    console.print(f"question-type model ({len(rows)} questions) written to {target}")
 
 
 @feedback_app.command("purge")

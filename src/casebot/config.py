@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path = _REPO_ROOT / "knowledge"
     prompts_dir: Path = _REPO_ROOT / "prompts"
     safety_model_dir: Path = _REPO_ROOT / "models" / "safety"
+    qtype_model_dir: Path = _REPO_ROOT / "models" / "qtype"
     data_dir: Path = Path(".casebot")
 
     chroma_mode: ChromaMode = "embedded"

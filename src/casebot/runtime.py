@@ -10,6 +10,8 @@ import httpx
 from casebot.answer.extractive import ComposeParams
 from casebot.answer.generator import ChatGenerator, Generator, load_answer_prompt
 from casebot.answer.pipeline import Collaborators, PipelineParams
+from casebot.answer.qtype import QuestionTyper
+from casebot.answer.qtype import load as load_typer
 from casebot.config import Settings
 from casebot.embeddings import MODEL_NAME, Embedder, build_embedder, warm
 from casebot.errors import IndexNotReady, RetrievalUnavailable
@@ -164,7 +166,15 @@ def build_collaborators(
         index=index,
         index_problem=problem,
         generator=generator or build_generator(settings, http, ahttp),
+        typer=build_typer(settings, embedder.name),
     )
+
+
+def build_typer(settings: Settings, embedder: str) -> QuestionTyper | None:
+    """The committed question-type classifier, when it reads this embedder's vectors (with
+    another embedder, every question is composed by the default strategy)."""
+    typer = load_typer(settings.qtype_model_dir)
+    return typer if typer.embedder == embedder else None
 
 
 def _index_or_problem(

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from casebot.answer.models import Citation, Draft, Sentence, citation_for
+from casebot.answer.strategies import DEFAULT, Strategy, sentence_bonus, sides
 from casebot.index.models import Chunk
 from casebot.index.version import LoadedIndex
 from casebot.retrieval.hybrid import SearchResult, prefers_report
@@ -31,7 +32,6 @@ CONTEXT_PENALTY = 0.05
 REPORT_QUESTION_PENALTY = 0.1
 LEXICAL_WEIGHT = 0.3
 RANK_WEIGHT = 0.06
-NEIGHBOUR_BONUS = 0.3
 LIST_ITEMS = 10
 DUPLICATE_SIMILARITY = 0.82
 
@@ -52,22 +52,10 @@ class Candidate:
         return self.sentence.rstrip().endswith(":")
 
 
-# A "when" question is answered by the sentence carrying the date, which similarity alone
-# ranks no higher than its neighbours. (The same lift for figures after "how many" and
-# causes after "why" was measured and dropped: it promoted a disputed figure and no fact.)
-_ASKS_WHEN = re.compile(
-    r"\bwhen (did|was|were|is|will|does|do|are)\b|\bwhat (date|year)\b", re.IGNORECASE
-)
-_DATE = re.compile(
-    r"\b(19|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)\b"
-)
-DATE_WEIGHT = 0.1
-
-
-def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list[Candidate]:
+def _candidates(
+    question: str, result: SearchResult, index: LoadedIndex, strategy: Strategy
+) -> list[Candidate]:
     terms = set(tokenize(question))
-    asks_when = bool(_ASKS_WHEN.search(question))
     context_penalty = REPORT_QUESTION_PENALTY if prefers_report(question) else CONTEXT_PENALTY
     out: list[Candidate] = []
     k = max(len(result.hits), 1)
@@ -79,7 +67,7 @@ def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list
             overlap = len(terms & words) / len(terms) if terms else 0.0
             similarity = float(sims[position]) if position < len(sims) else 0.0
             brevity = -0.1 if len(sentence.split()) < 5 else 0.0
-            dated = DATE_WEIGHT if asks_when and _DATE.search(sentence) else 0.0
+            bonus = sentence_bonus(strategy, sentence, hit.chunk.kind)
             is_context = hit.chunk.kind == "context" or sentence.startswith("(Context")
             penalty = context_penalty if is_context else 0.0
             score = (
@@ -87,7 +75,7 @@ def _candidates(question: str, result: SearchResult, index: LoadedIndex) -> list
                 + LEXICAL_WEIGHT * overlap
                 + RANK_WEIGHT * (k - rank) / k
                 + brevity
-                + dated
+                + bonus
                 - penalty
             )
             out.append(
@@ -109,15 +97,17 @@ def compose(
     index: LoadedIndex,
     params: ComposeParams,
     lead: Sequence[str],
+    strategy: Strategy = DEFAULT,
 ) -> Draft:
     """Choose answer sentences; an empty draft means nothing good enough was found.
 
     `lead` names chunks whose opening sentence comes first, in that order, however the
     embedder scores their wording (retrieval/guidance.py pins guidance written lead-first).
     """
-    pool = _candidates(question, result, index)
+    pool = _candidates(question, result, index, strategy)
     openings = _openings(pool, lead)
-    chosen = _select([c for c in pool if c not in openings], openings, params)
+    picking = _Picking(params, strategy, sides(question))
+    chosen = _select([c for c in pool if c not in openings], openings, picking)
     if not chosen:
         return Draft((), ())
     return _numbered(_in_reading_order(chosen, lead))
@@ -133,10 +123,20 @@ def _openings(pool: Sequence[Candidate], lead: Sequence[str]) -> list[Candidate]
     ]
 
 
+@dataclass(frozen=True)
+class _Picking:
+    """What the greedy choice weighs: the budgets, the strategy, a comparison's sides."""
+
+    params: ComposeParams
+    strategy: Strategy
+    sides: tuple[str, ...]
+
+
 def _select(
-    pool: list[Candidate], openings: Sequence[Candidate], params: ComposeParams
+    pool: list[Candidate], openings: Sequence[Candidate], picking: _Picking
 ) -> list[Candidate]:
     """Greedy choice after the openings, within the sentence and word budgets."""
+    params = picking.params
     chosen = list(openings)
     words = sum(_size(c) for c in chosen)
     # Chunks overlap by a sentence; the sentence after a shared one may be in the next chunk.
@@ -144,7 +144,7 @@ def _select(
     for cand in (*chosen, *pool):
         places.setdefault(cand.sentence, []).append((cand.chunk.chunk_id, cand.position))
     while pool and len(chosen) < params.max_sentences and words < params.max_words:
-        best = _best(pool, chosen, places, params.min_similarity)
+        best = _best(pool, chosen, places, picking)
         if best is None:
             break
         pool.remove(best)
@@ -162,13 +162,12 @@ def _best(
     pool: Sequence[Candidate],
     chosen: Sequence[Candidate],
     places: dict[str, list[tuple[str, int]]],
-    min_similarity: float,
+    picking: _Picking,
 ) -> Candidate | None:
     """The candidate worth most given what is chosen, or None when nothing is worth adding."""
-    # The sentence next to one already chosen usually carries its detail (the figure after
-    # the claim), so neighbours get a bonus and answers read as passages.
     taken = {place for c in chosen for place in places[c.sentence]}
-    gain = partial(_gain, taken=taken, anchored=bool(chosen), min_similarity=min_similarity)
+    covered = {side for c in chosen for side in picking.sides if side in c.sentence.lower()}
+    gain = partial(_gain, taken=taken, chosen=chosen, picking=picking, covered=covered)
     best = max(pool, key=gain)
     return None if gain(best) == float("-inf") else best
 
@@ -261,13 +260,31 @@ def _says_more(cand: Candidate, other: Candidate) -> bool:
 
 
 def _gain(
-    cand: Candidate, taken: set[tuple[str, int]], anchored: bool, min_similarity: float
+    cand: Candidate,
+    taken: set[tuple[str, int]],
+    chosen: Sequence[Candidate],
+    picking: _Picking,
+    covered: set[str],
 ) -> float:
-    """A candidate's worth given what is chosen: neighbours of chosen sentences gain."""
+    """A candidate's worth given what is chosen.
+
+    The sentence next to one already chosen usually carries its detail (the figure after
+    the claim), so neighbours gain and answers read as passages; a strategy that wants
+    breadth penalises what repeats a chosen sentence and rewards an uncovered side.
+    """
     cid, pos = cand.chunk.chunk_id, cand.position
     near = (cid, pos - 1) in taken or (cid, pos + 1) in taken
+    anchored = bool(chosen)
     if anchored and cand.introduces and not near:
         return float("-inf")  # a list's introduction out of its passage would read oddly
-    if not near and anchored and cand.similarity < min_similarity:
+    if not near and anchored and cand.similarity < picking.params.min_similarity:
         return float("-inf")  # off the point, and not the detail of a chosen sentence
-    return cand.score + (NEIGHBOUR_BONUS if near else 0.0)
+    strategy = picking.strategy
+    score = cand.score + (strategy.neighbour if near else 0.0)
+    if strategy.diversity and anchored:
+        score -= strategy.diversity * max(float(cand.vector @ c.vector) for c in chosen)
+    if strategy.sides:
+        lower = cand.sentence.lower()
+        if any(side in lower and side not in covered for side in picking.sides):
+            score += strategy.sides
+    return score

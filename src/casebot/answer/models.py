@@ -12,6 +12,10 @@ from casebot.safety.models import SafetyAssessment
 
 Scope = Literal["in_scope", "out_of_scope", "refused"]
 Role = Literal["user", "assistant"]  # who said a turn of the history
+# What a question asks for (answer/qtype.py); the composer chooses its strategy by it.
+QuestionType = Literal[
+    "overview", "why_how", "number", "list_compare", "when", "who_what", "attribution", "support"
+]
 
 # A citation marker as answers carry it: "... broken [1]." The one definition of its form.
 MARKER = re.compile(r"\[(\d+)\]")

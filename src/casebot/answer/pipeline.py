@@ -20,6 +20,8 @@ from casebot.answer.extractive import ComposeParams, compose
 from casebot.answer.followup import retrieval_query
 from casebot.answer.generator import Generator
 from casebot.answer.models import Answer, Draft, Scope, citation_for
+from casebot.answer.qtype import QuestionTyper
+from casebot.answer.strategies import Steered, Strategy, strategy_for
 from casebot.answer.timing import Stopwatch
 from casebot.config import Mode, RequestedMode
 from casebot.embeddings import Embedder
@@ -79,6 +81,7 @@ class Collaborators:
     index: LoadedIndex | None
     generator: Generator | None = None
     index_problem: str | None = None  # why there is no index, for /readyz
+    typer: QuestionTyper | None = None  # what a question asks for (the composer's strategy)
 
 
 class AnswerFailed(Exception):
@@ -168,6 +171,11 @@ class Plan:
     result: SearchResult
     index: LoadedIndex
     mode: Mode
+    question_type: str | None = None
+
+    @property
+    def strategy(self) -> Strategy:
+        return strategy_for(self.question_type)
 
 
 def assess(
@@ -240,9 +248,12 @@ def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
         return _outcome(deps.texts.injection, safety, "out_of_scope", chosen)
     if deps.index is None or deps.embedder is None:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
+    kind = question_type(assessed.embedded, deps)
     try:
         with assessed.watch.stage("search"):
-            result = retrieve(assessed.message, assessed.history, safety, deps, assessed.embedded)
+            result = retrieve(
+                assessed.message, assessed.history, safety, deps, assessed.embedded, kind
+            )
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
@@ -255,7 +266,12 @@ def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
         # Someone who may be in danger is not kept waiting on a model: 999 goes out now,
         # with the extractive answer.
         chosen = "extractive"
-    return Plan(assessed, result, deps.index, chosen)
+    return Plan(assessed, result, deps.index, chosen, kind)
+
+
+def question_type(embedded: Embedded, deps: Collaborators) -> str | None:
+    """What the question asks for, read from the query's embedding (already computed)."""
+    return None if deps.typer is None else deps.typer.read(embedded.query_vector)
 
 
 def finish(
@@ -269,6 +285,7 @@ def finish(
     if not checked.sentences:
         return _outcome(deps.texts.no_answer, safety, "out_of_scope", mode, notes)
     return Answer(
+        question_type=planned.question_type,
         answer_id=uuid.uuid4().hex,
         text=checked.text,
         citations=checked.citations,
@@ -287,13 +304,16 @@ def retrieve(
     safety: SafetyAssessment,
     deps: Collaborators,
     embedded: Embedded | None = None,
+    kind: str | None = None,
 ) -> SearchResult:
     """What the answer is drawn from: the eval scores this very function. `embedded` is
-    the message's embedding pass (embed_message); without it the query is embedded here."""
+    the message's embedding pass (embed_message); without it the query is embedded here.
+    `kind`, the question's type, steers retrieval to the passages its strategy wants."""
     if deps.index is None or deps.embedder is None:
         raise RetrievalUnavailable("no index is loaded")
     units = embedded.units if embedded else None
-    steering = guidance.for_message(deps.assessor, message, history, safety, units, deps.index)
+    guiding = guidance.for_message(deps.assessor, message, history, safety, units, deps.index)
+    steering = Steered(guiding, strategy_for(kind), deps.index)
     if embedded is None or embedded.query is None:
         return search(
             retrieval_query(message, history),
@@ -330,7 +350,14 @@ def fallback(planned: Plan, deps: Collaborators, why: str) -> tuple[Draft, Mode,
 
 def extractive_draft(planned: Plan, deps: Collaborators) -> Draft:
     result = planned.result
-    return compose(result.query, result, planned.index, deps.params.compose, lead=result.pinned)
+    return compose(
+        result.query,
+        result,
+        planned.index,
+        deps.params.compose,
+        lead=result.pinned,
+        strategy=planned.strategy,
+    )
 
 
 def model_input(

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from casebot.answer.models import Role, Scope
+from casebot.answer.models import QuestionType, Role, Scope
 from casebot.errors import DatasetError
 from casebot.safety.data import Row, Split, load_split
 from casebot.safety.models import Level
@@ -35,10 +35,6 @@ from casebot.safety.models import Level
 # safety messages by author (train/ is training data, never scored).
 Kind = Literal["qa", "conversations", "safety", "safety_set"]
 SCORED_SPLITS: tuple[Split, ...] = ("dev", "test")
-# What a question asks for; the composer chooses its strategy by it (answer/qtype.py).
-QuestionType = Literal[
-    "overview", "why_how", "number", "list_compare", "when", "who_what", "attribution", "support"
-]
 
 
 @lru_cache(maxsize=4096)

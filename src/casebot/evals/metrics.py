@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from casebot.evals.dataset import QuestionType
+from casebot.answer.models import QuestionType
 from casebot.evals.runner import CaseRecord
 from casebot.evals.scoring import missing
 

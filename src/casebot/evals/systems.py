@@ -28,6 +28,7 @@ from casebot.answer.pipeline import (
     Collaborators,
     answer,
     embed_message,
+    question_type,
     resolve_mode,
     retrieve,
 )
@@ -96,7 +97,8 @@ def casebot_retrieval(deps: Collaborators, index: LoadedIndex, embedder: Embedde
     def search(message: str, history: History) -> list[Passage]:
         embedded = embed_message(message, history, cached)
         safety = deps.assessor.assess(message, history, embedded.units)
-        result = retrieve(message, history, safety, cached, embedded)
+        kind = question_type(embedded, cached)
+        result = retrieve(message, history, safety, cached, embedded, kind)
         return [passage(hit.chunk) for hit in result.hits]
 
     return Retrieval(

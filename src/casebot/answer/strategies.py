@@ -1,0 +1,159 @@
+"""Composition strategies: how an answer is built for each kind of question.
+
+A question's type (answer/qtype.py) chooses one Strategy: which passages retrieval favours
+and which sentences the composer favours. Each weight has a reason:
+
+- overview: the review's findings in brief (knowledge/overview) lead, and the answer is
+  spread across chapters (a diversity penalty), not one passage read out;
+- number: the sentence that holds a figure is the answer; the claim around it is not;
+- when: the sentence that carries the date;
+- why_how: sentences that give causes ("because", "led to", "as a result");
+- list_compare: several passages, each side the question names covered, less of any one;
+- attribution ("did Casey say/find"): as the default (her quoted words live in context
+  pages as well as the report's);
+- support: support guidance first.
+
+The numbers live in one table (STRATEGIES) and were tuned on the dev split only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from casebot.index.models import Chunk
+from casebot.index.version import LoadedIndex
+from casebot.retrieval.hybrid import Steering, Vector
+from casebot.text import STOPWORDS
+
+_NO_KINDS: Mapping[str, float] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """One question type's weights. Defaults leave plain retrieval and composition alone."""
+
+    name: str = "default"
+    # Retrieval: a factor on a chunk's fused score by its kind, and a kind whose chunks
+    # are ranked by similarity as one more list for fusion (so they are among the hits).
+    kind_factor: Mapping[str, float] = field(default_factory=lambda: _NO_KINDS)
+    ranked_kind: str | None = None
+    # Composition: a bonus on a sentence's score.
+    kind_bonus: Mapping[str, float] = field(default_factory=lambda: _NO_KINDS)
+    figure: float = 0.0  # the sentence holds a figure
+    date: float = 0.0  # the sentence carries a date
+    cause: float = 0.0  # the sentence gives a cause or a mechanism
+    neighbour: float = 0.3  # the sentence next to a chosen one (its detail, its figure)
+    diversity: float = 0.0  # penalty x similarity to the closest chosen sentence
+    sides: float = 0.0  # the sentence names a side of a comparison not yet covered
+
+
+def _kinds(**values: float) -> Mapping[str, float]:
+    return MappingProxyType(dict(values))
+
+
+DEFAULT = Strategy()
+STRATEGIES: Mapping[str, Strategy] = MappingProxyType(
+    {
+        "overview": Strategy(
+            "overview",
+            kind_factor=_kinds(overview=1.6, context=0.8),
+            ranked_kind="overview",
+            kind_bonus=_kinds(overview=0.08),
+        ),
+        "number": Strategy("number", figure=0.1),
+        "when": Strategy("when", date=0.1),
+        "why_how": Strategy("why_how", cause=0.06),
+        "list_compare": Strategy("list_compare", diversity=0.2, neighbour=0.05, sides=0.1),
+        # Casey's own words at the press briefing and on air sit in context pages, so an
+        # attribution question is not steered away from them (measured: it cost facts).
+        "attribution": Strategy("attribution"),
+        "who_what": Strategy("who_what"),
+        "support": Strategy("support", kind_factor=_kinds(support=1.3)),
+    }
+)
+
+
+def strategy_for(question_type: str | None) -> Strategy:
+    return STRATEGIES.get(question_type or "", DEFAULT)
+
+
+_DATE = re.compile(
+    r"\b(19|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\b"
+)
+_FIGURE = re.compile(r"\d")
+# Causal connectives: how English marks a reason or a mechanism, whatever the subject.
+_CAUSE = re.compile(
+    r"\b(because|since|due to|owing to|led to|leads? to|leading to|result(ed|s)? in|"
+    r"as a result|caus(e|ed|es|ing)|so that|which meant|meaning that|driven by|"
+    r"reason|why|allowed|enabl\w+|fail(ed|s|ing)? to)\b",
+    re.IGNORECASE,
+)
+
+
+def sentence_bonus(strategy: Strategy, sentence: str, kind: str) -> float:
+    """What this strategy adds to a sentence's score for what the sentence holds."""
+    bonus = strategy.kind_bonus.get(kind, 0.0)
+    if strategy.figure and _FIGURE.search(sentence):
+        bonus += strategy.figure
+    if strategy.date and _DATE.search(sentence):
+        bonus += strategy.date
+    if strategy.cause and _CAUSE.search(sentence):
+        bonus += strategy.cause
+    return bonus
+
+
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
+# Function words (a capitalised question opener) and the review's own names are not sides.
+_NOT_SIDES = STOPWORDS | {"casey", "baroness", "review", "report", "met", "metropolitan"}
+
+
+def sides(question: str) -> tuple[str, ...]:
+    """The names a comparison sets side by side ("Rowley vs Khan"): capitalised names in
+    the question, lower-cased, without the review's own name or question words."""
+    found: list[str] = []
+    for match in _NAME.finditer(question):
+        words = [w for w in match.group(0).lower().split() if w not in _NOT_SIDES]
+        if words and words[-1] not in found:
+            found.append(words[-1])
+    return tuple(found) if len(found) >= 2 else ()
+
+
+@dataclass(frozen=True)
+class Steered:
+    """A Steering with the question type's preferences layered on another steering (the
+    disclosure's guidance): kind factors and one more ranking; the inner steering's pins
+    still lead."""
+
+    inner: Steering
+    strategy: Strategy
+    index: LoadedIndex
+
+    def rankings(self, query_vector: Vector, n: int) -> list[list[str]]:
+        extra = self.inner.rankings(query_vector, n)
+        kind = self.strategy.ranked_kind
+        if kind is None:
+            return extra
+        return [*extra, kind_ranking(self.index, query_vector, kind, n)]
+
+    def boost(self, chunk: Chunk) -> float:
+        return self.inner.boost(chunk) * self.strategy.kind_factor.get(chunk.kind, 1.0)
+
+    def pins(self, ranked: Sequence[str], extra: Sequence[list[str]]) -> list[str]:
+        return self.inner.pins(ranked, extra)
+
+
+def kind_ranking(index: LoadedIndex, query_vector: Vector, kind: str, n: int) -> list[str]:
+    """Chunks of one kind by similarity to the query."""
+    rows = [i for i, chunk in enumerate(index.chunks) if chunk.kind == kind]
+    if not rows:
+        return []
+    sims: np.ndarray[Any, Any] = index.vectors[rows] @ query_vector
+    order = np.argsort(-sims)[:n]
+    return [index.chunks[rows[int(i)]].chunk_id for i in order]
