@@ -9,12 +9,13 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
+from casebot.answer.condense import load_condense_prompt
 from casebot.answer.generator import load_answer_prompt
 from casebot.answer.qtype import load as load_typer
 from casebot.config import Settings
 from casebot.errors import CasebotError
 from casebot.health import probe
-from casebot.runtime import CATALOG_PATH, load_safety_rules
+from casebot.runtime import CATALOG_PATH, CONDENSE_FILE, load_safety_rules
 from casebot.safety.catalog import load_catalog
 from casebot.safety.responses import load_safety_texts
 from casebot.safety.scoring import load_model
@@ -81,6 +82,11 @@ def check_data(settings: Settings) -> list[Problem]:
         _attempt(problems, "prompts", lambda: load_safety_rules(settings))
         _attempt(
             problems, "prompts", lambda: load_answer_prompt(settings.prompts_dir / "answer.yaml")
+        )
+        _attempt(
+            problems,
+            "prompts",
+            lambda: load_condense_prompt(settings.prompts_dir / CONDENSE_FILE),
         )
     _attempt(problems, "safety model", lambda: load_model(settings.safety_model_dir))
     _attempt(problems, "question-type model", lambda: load_typer(settings.qtype_model_dir))

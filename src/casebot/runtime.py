@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
+from casebot.answer.condense import Condenser, load_condense_prompt
 from casebot.answer.extractive import ComposeParams
 from casebot.answer.generator import ChatGenerator, Generator, load_answer_prompt
 from casebot.answer.pipeline import Collaborators, PipelineParams
@@ -35,6 +36,7 @@ log = logging.getLogger("casebot.runtime")
 CATALOG_PATH = "support/services.yaml"
 RULES_FILE = "safety_rules.yaml"
 LEXICON_FILE = "safety_lexicon.yaml"
+CONDENSE_FILE = "condense.yaml"
 
 
 def load_safety_rules(settings: Settings) -> Rules:
@@ -91,6 +93,15 @@ def build_generator(
         return None
     prompt = load_answer_prompt(settings.prompts_dir / "answer.yaml")
     return ChatGenerator(prompt, endpoint, settings.llm_model, settings.answer_max_words)
+
+
+def build_condenser(settings: Settings, http: httpx.Client) -> Condenser | None:
+    """The configured model's rewrite of follow-ups; None offline."""
+    endpoint = llm_endpoint(settings, http)
+    if endpoint is None:
+        return None
+    prompt = load_condense_prompt(settings.prompts_dir / CONDENSE_FILE)
+    return Condenser(prompt, endpoint, settings.llm_model)
 
 
 def limit_threads(threads: int) -> None:
@@ -167,6 +178,7 @@ def build_collaborators(
         index_problem=problem,
         generator=generator or build_generator(settings, http, ahttp),
         typer=build_typer(settings, embedder.name),
+        condenser=build_condenser(settings, http),
     )
 
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from casebot.answer.citations import best_quote, parse_marked, verify
+from casebot.answer.condense import Condenser
 from casebot.answer.extractive import ComposeParams, compose
-from casebot.answer.followup import retrieval_query
+from casebot.answer.followup import retrieval_query, searchable
 from casebot.answer.generator import Generator
 from casebot.answer.models import Answer, Draft, Scope, citation_for
 from casebot.answer.qtype import QuestionTyper
@@ -82,6 +83,7 @@ class Collaborators:
     generator: Generator | None = None
     index_problem: str | None = None  # why there is no index, for /readyz
     typer: QuestionTyper | None = None  # what a question asks for (the composer's strategy)
+    condenser: Condenser | None = None  # a configured model's rewrite of follow-ups
 
 
 class AnswerFailed(Exception):
@@ -119,7 +121,7 @@ def embed_message(message: str, history: History, deps: Collaborators) -> Embedd
     texts = deps.assessor.texts(message, history)
     query = None
     if deps.index is not None:
-        query = deps.index.speller.correct(retrieval_query(message, history))
+        query = retrieval_query(message, history, deps.index.speller)
     extra = [query] if query is not None and query != message else []
     rows = embed_batch(deps.embedder, [*texts, *extra])
     if rows is None:
@@ -252,7 +254,13 @@ def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
     try:
         with assessed.watch.stage("search"):
             result = retrieve(
-                assessed.message, assessed.history, safety, deps, assessed.embedded, kind
+                assessed.message,
+                assessed.history,
+                safety,
+                deps,
+                assessed.embedded,
+                kind,
+                condense=chosen == "llm",
             )
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
@@ -305,18 +313,25 @@ def retrieve(
     deps: Collaborators,
     embedded: Embedded | None = None,
     kind: str | None = None,
+    *,
+    condense: bool = False,
 ) -> SearchResult:
     """What the answer is drawn from: the eval scores this very function. `embedded` is
     the message's embedding pass (embed_message); without it the query is embedded here.
-    `kind`, the question's type, steers retrieval to the passages its strategy wants."""
+    `kind`, the question's type, steers retrieval to the passages its strategy wants.
+    `condense`: a configured model may rewrite a follow-up (an answer in llm mode)."""
     if deps.index is None or deps.embedder is None:
         raise RetrievalUnavailable("no index is loaded")
     units = embedded.units if embedded else None
     guiding = guidance.for_message(deps.assessor, message, history, safety, units, deps.index)
     steering = Steered(guiding, strategy_for(kind), deps.index)
+    condensed = _condensed(message, history, safety, deps) if condense else None
+    if condensed is not None:
+        query = searchable(condensed, deps.index.speller)
+        return search(query, deps.index, deps.embedder, deps.params.search, steering=steering)
     if embedded is None or embedded.query is None:
         return search(
-            retrieval_query(message, history),
+            retrieval_query(message, history, deps.index.speller),
             deps.index,
             deps.embedder,
             deps.params.search,
@@ -330,6 +345,17 @@ def retrieve(
         query_vector=embedded.query_vector,
         steering=steering,
     )
+
+
+def _condensed(
+    message: str, history: History, safety: SafetyAssessment, deps: Collaborators
+) -> str | None:
+    """The model's standalone rewrite of a follow-up, when a model is configured; None
+    keeps the offline rewrite. Someone who may be in danger is not kept waiting on it (their
+    answer is extractive)."""
+    if deps.condenser is None or not history or safety.level == "urgent":
+        return None
+    return deps.condenser.condense(message, history)
 
 
 def _draft(planned: Plan, deps: Collaborators) -> tuple[Draft, Mode, list[str]]:

@@ -112,6 +112,10 @@ class Speller:
             if len(word) >= self.params.min_length - 1:
                 self._by_initial.setdefault(word[0], []).append(word)
 
+    def in_corpus(self, word: str) -> bool:
+        """The corpus uses the word, or another form of it."""
+        return any(form in self.counts for form in base_forms(word.lower()))
+
     def knows(self, word: str) -> bool:
         """The corpus, the embedding model or the word lists know the word or its base."""
         return any(form in self.counts or form in self._known for form in base_forms(word))
