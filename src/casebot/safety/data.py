@@ -131,7 +131,8 @@ def load_splits(root: Path, splits: Sequence[Split]) -> list[Row]:
 def calm_questions(paths: Sequence[Path]) -> list[Row]:
     """Ordinary questions about the review from the question-type train files (authors t01,
     t02), as calm training rows. Questions of type `support` are left out: asking for
-    support can be a disclosure ("I'm an officer being harassed, where do I go?")."""
+    support can be a disclosure ("I'm an officer being harassed, where do I go?"); so are
+    files marked `ordinary: false` (registers whose questions may disclose harm)."""
     rows: list[Row] = []
     for path in paths:
         try:
@@ -139,6 +140,8 @@ def calm_questions(paths: Sequence[Path]) -> list[Row]:
             author, questions = str(raw["author"]), list(raw["questions"])
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise DatasetError(f"cannot read questions in {path}: {type(exc).__name__}") from exc
+        if raw.get("ordinary", True) is False:
+            continue
         for i, q in enumerate(questions):
             if q.get("type") == "support":
                 continue
