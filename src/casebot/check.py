@@ -12,10 +12,11 @@ from pydantic import ValidationError
 from casebot.answer.condense import load_condense_prompt
 from casebot.answer.generator import load_answer_prompt
 from casebot.answer.qtype import load as load_typer
+from casebot.answer.scope import load_scope_texts
 from casebot.config import Settings
 from casebot.errors import CasebotError
 from casebot.health import probe
-from casebot.runtime import CATALOG_PATH, CONDENSE_FILE, load_safety_rules
+from casebot.runtime import CATALOG_PATH, CONDENSE_FILE, SCOPE_FILE, load_safety_rules
 from casebot.safety.catalog import load_catalog
 from casebot.safety.responses import load_safety_texts
 from casebot.safety.scoring import load_model
@@ -88,6 +89,9 @@ def check_data(settings: Settings) -> list[Problem]:
             "prompts",
             lambda: load_condense_prompt(settings.prompts_dir / CONDENSE_FILE),
         )
+        if catalog is not None:
+            scope = settings.prompts_dir / SCOPE_FILE
+            _attempt(problems, "prompts", lambda: load_scope_texts(scope, catalog))
     _attempt(problems, "safety model", lambda: load_model(settings.safety_model_dir))
     _attempt(problems, "question-type model", lambda: load_typer(settings.qtype_model_dir))
     return problems

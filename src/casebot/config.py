@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     gate_min_similarity: float = Field(default=0.22, ge=0.0, le=1.0)
     gate_strong_similarity: float = Field(default=0.42, ge=0.0, le=1.0)
     gate_min_lexical_score: float = Field(default=2.5, ge=0.0, le=100.0)
+    # A question whose closest sentence among the top chunks is this similar passes: a
+    # fact held in one sentence of a long chunk (docs/answers.md says how it was chosen).
+    gate_sentence_similarity: float = Field(default=0.42, ge=0.0, le=1.0)
     sentence_min_similarity: float = Field(default=0.25, ge=0.0, le=1.0)
 
     answer_max_words: int = Field(default=120, ge=30, le=400)

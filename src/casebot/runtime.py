@@ -13,6 +13,7 @@ from casebot.answer.generator import ChatGenerator, Generator, load_answer_promp
 from casebot.answer.pipeline import Collaborators, PipelineParams
 from casebot.answer.qtype import QuestionTyper
 from casebot.answer.qtype import load as load_typer
+from casebot.answer.scope import load_scope_texts
 from casebot.config import Settings
 from casebot.embeddings import MODEL_NAME, Embedder, build_embedder, warm
 from casebot.errors import IndexNotReady, RetrievalUnavailable
@@ -37,6 +38,7 @@ CATALOG_PATH = "support/services.yaml"
 RULES_FILE = "safety_rules.yaml"
 LEXICON_FILE = "safety_lexicon.yaml"
 CONDENSE_FILE = "condense.yaml"
+SCOPE_FILE = "scope.yaml"
 
 
 def load_safety_rules(settings: Settings) -> Rules:
@@ -63,6 +65,7 @@ def pipeline_params(settings: Settings) -> PipelineParams:
             min_similarity=settings.gate_min_similarity,
             strong_similarity=settings.gate_strong_similarity,
             min_lexical_score=settings.gate_min_lexical_score,
+            sentence_similarity=settings.gate_sentence_similarity,
         ),
         compose=ComposeParams(
             max_words=settings.answer_max_words,
@@ -179,6 +182,7 @@ def build_collaborators(
         generator=generator or build_generator(settings, http, ahttp),
         typer=build_typer(settings, embedder.name),
         condenser=build_condenser(settings, http),
+        scope=load_scope_texts(settings.prompts_dir / SCOPE_FILE, catalog),
     )
 
 

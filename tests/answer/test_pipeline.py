@@ -152,11 +152,11 @@ def test_banana_bread_recipe_is_out_of_scope_and_not_grounded(deps: Collaborator
     ("gate", "reply"),
     [
         (
-            GateParams(min_similarity=0.99, strong_similarity=1.01, min_lexical_score=1e9),
+            GateParams(0.99, 1.01, 1e9, sentence_similarity=1.01),
             "unrelated",
         ),
         (
-            GateParams(min_similarity=0.0, strong_similarity=1.01, min_lexical_score=1e9),
+            GateParams(0.0, 1.01, 1e9, sentence_similarity=1.01),
             "no answer",
         ),
     ],

@@ -12,12 +12,16 @@ from casebot.retrieval.gate import Gate, GateParams, gate
 from casebot.retrieval.hybrid import ScoredChunk, SearchResult, search
 from casebot.runtime import open_index, pipeline_params
 
-PARAMS = GateParams(min_similarity=0.22, strong_similarity=0.42, min_lexical_score=2.5)
+PARAMS = GateParams(
+    min_similarity=0.22, strong_similarity=0.42, min_lexical_score=2.5, sentence_similarity=0.5
+)
 CHUNK = Chunk("d#000", "d", "d.md", "Title", "report", "Text.")
 
 
-def found(similarity: float, lexical: float, query: str = "what about vetting") -> SearchResult:
-    hit = ScoredChunk(CHUNK, 0.05, similarity, lexical)
+def found(
+    similarity: float, lexical: float, query: str = "what about vetting", sentence: float = 0.0
+) -> SearchResult:
+    hit = ScoredChunk(CHUNK, 0.05, similarity, lexical, sentence)
     return SearchResult(query, np.zeros(3), [hit])
 
 
@@ -31,8 +35,20 @@ def found(similarity: float, lexical: float, query: str = "what about vetting") 
         (found(0.10, 9.0), Gate.UNRELATED),
         (SearchResult("q", np.zeros(3), []), Gate.UNRELATED),
         (found(0.45, 9.0, "how does the NYPD vet its officers"), Gate.NO_ANSWER),
+        (found(0.32, 0.0, sentence=0.55), Gate.PASS),  # one sentence of a long chunk
+        (found(0.32, 0.0, sentence=0.45), Gate.NO_ANSWER),
     ],
-    ids=["strong", "lexical", "unrelated", "no answer", "far", "nothing", "elsewhere"],
+    ids=[
+        "strong",
+        "lexical",
+        "unrelated",
+        "no answer",
+        "far",
+        "nothing",
+        "elsewhere",
+        "one sentence",
+        "no sentence close enough",
+    ],
 )
 def test_the_gate_passes_or_says_why_not(result: SearchResult, expected: Gate) -> None:
     assert gate(result, PARAMS) is expected

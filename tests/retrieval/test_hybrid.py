@@ -4,6 +4,7 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from casebot.config import Settings
@@ -66,3 +67,15 @@ def test_a_question_about_the_review_prefers_the_review_to_a_context_page(
     assert not prefers_report(plain) and prefers_report(about_the_review)
     assert first(plain) == "context"
     assert first(about_the_review) == "report"
+
+
+def test_each_hit_carries_its_closest_sentences_similarity(
+    tiny_index: Settings, fake_embedder: HashingEmbedder
+) -> None:
+    index = open_index(tiny_index)
+    question = "when did a freezer break in the heatwave"
+    result = search(question, index, fake_embedder, params(tiny_index, 3))
+    for hit in result.hits:
+        rows = index.sentence_rows(hit.chunk.chunk_id)
+        assert hit.sentence_similarity == pytest.approx(float(np.max(rows @ result.query_vector)))
+    assert result.top_sentence_similarity == max(h.sentence_similarity for h in result.hits)

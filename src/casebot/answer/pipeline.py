@@ -22,8 +22,10 @@ from casebot.answer.followup import retrieval_query, searchable
 from casebot.answer.generator import Generator
 from casebot.answer.models import Answer, Draft, Scope, citation_for
 from casebot.answer.qtype import QuestionTyper
+from casebot.answer.scope import ScopeTexts
 from casebot.answer.strategies import Steered, Strategy, strategy_for
 from casebot.answer.timing import Stopwatch
+from casebot.answer.unheld import not_held
 from casebot.config import Mode, RequestedMode
 from casebot.embeddings import Embedder
 from casebot.errors import GeneratorError, RetrievalUnavailable
@@ -84,6 +86,7 @@ class Collaborators:
     index_problem: str | None = None  # why there is no index, for /readyz
     typer: QuestionTyper | None = None  # what a question asks for (the composer's strategy)
     condenser: Condenser | None = None  # a configured model's rewrite of follow-ups
+    scope: ScopeTexts | None = None  # what is out of scope however close, and what to say
 
 
 class AnswerFailed(Exception):
@@ -190,6 +193,9 @@ def assess(
         embedded = embed_message(message, history, deps)
     with watch.stage("safety"):
         safety = deps.assessor.assess(message, history, embedded.units)
+        if deps.scope and safety.level != "urgent" and deps.scope.asks_legal_advice(message):
+            # The complaint routes go out with the assessment, in the stream's first event.
+            safety = deps.scope.with_legal_signposts(safety)
     return Assessed(message, history, safety, embedded, resolve_mode(mode, deps), watch)
 
 
@@ -243,13 +249,11 @@ def triage(
 def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
     """Everything before the draft: an outcome that needs none (a refusal, no index, the
     gate's verdict), or the Plan an answer is drafted from."""
+    settled = _settled(assessed, deps)
+    if settled is not None:
+        return settled
     safety, chosen = assessed.safety, assessed.mode
-    if safety.refused:
-        return _outcome(safety.refusal or "", safety, "refused", chosen)
-    if "injection" in safety.cues:
-        return _outcome(deps.texts.injection, safety, "out_of_scope", chosen)
-    if deps.index is None or deps.embedder is None:
-        return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
+    assert deps.index is not None  # _settled answered when there is none
     kind = question_type(assessed.embedded, deps)
     try:
         with assessed.watch.stage("search"):
@@ -275,6 +279,27 @@ def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
         # with the extractive answer.
         chosen = "extractive"
     return Plan(assessed, result, deps.index, chosen, kind)
+
+
+def _settled(assessed: Assessed, deps: Collaborators) -> Answer | None:
+    """The outcome of a message that needs no search: a refusal, an injection, no index, a
+    question about something the knowledge base does not hold, a request for legal advice
+    on one's own case (not while someone may be in danger: they get the full answer)."""
+    safety, chosen, message = assessed.safety, assessed.mode, assessed.message
+    if safety.refused:
+        return _outcome(safety.refusal or "", safety, "refused", chosen)
+    if "injection" in safety.cues:
+        return _outcome(deps.texts.injection, safety, "out_of_scope", chosen)
+    if deps.index is None or deps.embedder is None:
+        return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
+    if deps.scope is None or safety.level == "urgent":
+        return None
+    if deps.scope.asks_legal_advice(message):
+        return _outcome(deps.scope.legal_advice, safety, "out_of_scope", chosen, ["legal advice"])
+    missing = not_held(message, deps.index.speller) if safety.level == "none" else []
+    if missing:
+        return _outcome(deps.scope.not_held(missing), safety, "out_of_scope", chosen, ["not held"])
+    return None
 
 
 def question_type(embedded: Embedded, deps: Collaborators) -> str | None:

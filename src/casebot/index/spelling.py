@@ -98,9 +98,14 @@ class Speller:
         known: Collection[str] | None = None,
         params: SpellParams | None = None,
     ) -> None:
-        self.counts: Counter[str] = Counter(
-            w.lower() for text in texts for w in _TOKEN.findall(text)
-        )
+        self.counts: Counter[str] = Counter()
+        self.documents: Counter[str] = Counter()  # how many texts use each word
+        self.texts = 0
+        for text in texts:
+            words = [w.lower() for w in _TOKEN.findall(text)]
+            self.counts.update(words)
+            self.documents.update(set(words))
+            self.texts += 1
         self.params = params or SpellParams()
         self._known = common_words() if known is None else known
         self._by_initial: dict[str, list[str]] = {}
@@ -115,6 +120,16 @@ class Speller:
     def in_corpus(self, word: str) -> bool:
         """The corpus uses the word, or another form of it."""
         return any(form in self.counts for form in base_forms(word.lower()))
+
+    def abbreviates(self, prefix: str) -> bool:
+        """A longer corpus word starts with `prefix` ("reg" for "regulation")."""
+        words = self._by_initial.get(prefix[:1], [])
+        return any(w.startswith(prefix) and len(w) > len(prefix) for w in words)
+
+    def share(self, word: str) -> float:
+        """The share of the corpus's texts that use the word (or another form of it)."""
+        used = max((self.documents[form] for form in base_forms(word.lower())), default=0)
+        return used / self.texts if self.texts else 0.0
 
     def knows(self, word: str) -> bool:
         """The corpus, the embedding model or the word lists know the word or its base."""

@@ -20,6 +20,7 @@ class GateParams:
     min_similarity: float
     strong_similarity: float
     min_lexical_score: float
+    sentence_similarity: float  # the closest sentence alone passes at this similarity
 
 
 # A turned-away question whose best chunk is less than this above min_similarity was never
@@ -36,11 +37,13 @@ _HERE = re.compile(r"\b(met|metropolitan|london|casey|uk|britain|british|england
 
 
 def gate(result: SearchResult, params: GateParams) -> Gate:
-    """PASS when the best chunk is close in meaning, or fairly close and sharing rare words.
+    """PASS when the best chunk is close in meaning, or fairly close and sharing rare words,
+    or one of its sentences is close in meaning.
 
     Similarity alone lets an off-topic question through on generic police vocabulary, and a
     rare name ("Soteria") means little to MiniLM; so a strong BM25 match can carry a weaker
-    similarity, and a strong similarity stands on its own.
+    similarity, and a strong similarity stands on its own. A fact held in one sentence of a
+    long chunk is far from the chunk's embedding and close to that sentence's.
     """
     if _passes(result, params):
         return Gate.PASS
@@ -55,6 +58,8 @@ def _passes(result: SearchResult, params: GateParams) -> bool:
     if _ELSEWHERE.search(result.query) and not _HERE.search(result.query):
         return False
     if result.top_similarity >= params.strong_similarity:
+        return True
+    if result.top_sentence_similarity >= params.sentence_similarity:
         return True
     best_lexical = max(h.lexical for h in result.hits)
     return (

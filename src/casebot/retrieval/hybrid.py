@@ -34,6 +34,9 @@ class ScoredChunk:
     score: float  # fused RRF score: the ranking
     similarity: float  # cosine similarity of query and chunk: what the gate reads
     lexical: float  # BM25 score, 0 when BM25 did not find it
+    # cosine similarity of the query and the chunk's closest sentence: a fact held in one
+    # sentence of a long chunk is close to that sentence, not to the chunk as a whole
+    sentence_similarity: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,10 @@ class SearchResult:
     @property
     def top_similarity(self) -> float:
         return max((h.similarity for h in self.hits), default=0.0)
+
+    @property
+    def top_sentence_similarity(self) -> float:
+        return max((h.sentence_similarity for h in self.hits), default=0.0)
 
 
 class Steering(Protocol):
@@ -186,7 +193,11 @@ def _top(
         if cid not in index.by_id:
             continue
         similarity = float(index.vectors[index.position[cid]] @ query_vector)
-        hits.append(ScoredChunk(index.by_id[cid], fused[cid], similarity, lexical.get(cid, 0.0)))
+        sentences = index.sentence_rows(cid)
+        closest = float(np.max(sentences @ query_vector)) if len(sentences) else 0.0
+        hits.append(
+            ScoredChunk(index.by_id[cid], fused[cid], similarity, lexical.get(cid, 0.0), closest)
+        )
         if len(hits) == k:
             break
     return hits

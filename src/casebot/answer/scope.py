@@ -1,0 +1,100 @@
+"""What casebot does not answer, and the sentences that say so (prompts/scope.yaml).
+
+Two kinds of question are out of scope however close their words are to the review's: a
+question about a report, inquiry, person or body the knowledge base does not hold
+(answer/unheld.py finds the names), and a request for legal advice on one's own case. The
+second is decided by three signals together, each a list of patterns in the data file:
+someone's own case ("I", "my client"), a legal step ("sue", "compensation") and a request
+for a judgement on it ("should I", "would I win"). A general question ("can people sue the
+Met?") lacks the first; a question about what happened to others lacks the third.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from casebot.errors import PromptError
+from casebot.safety.catalog import Catalog
+from casebot.safety.models import SafetyAssessment, Signpost
+
+
+class LegalCues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    own_case: list[str] = Field(min_length=1)
+    legal_step: list[str] = Field(min_length=1)
+    judgement: list[str] = Field(min_length=1)
+
+    @field_validator("own_case", "legal_step", "judgement")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from exc
+        return patterns
+
+
+class ScopeFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    not_held: str = Field(min_length=20, pattern=r"\{names\}")
+    legal_advice: str = Field(min_length=20)
+    legal_signposts: list[str] = Field(min_length=1)
+    legal_cues: LegalCues
+
+
+def _any(patterns: Sequence[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScopeTexts:
+    not_held_text: str
+    legal_advice: str
+    legal_signposts: tuple[Signpost, ...]
+    own_case: re.Pattern[str]
+    legal_step: re.Pattern[str]
+    judgement: re.Pattern[str]
+
+    def not_held(self, names: Sequence[str]) -> str:
+        """The sentence for a question about names the knowledge base does not hold."""
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        return self.not_held_text.format(names=listed)
+
+    def asks_legal_advice(self, message: str) -> bool:
+        """Someone's own case, a legal step and a request for a judgement, all in one."""
+        return all(p.search(message) for p in (self.own_case, self.legal_step, self.judgement))
+
+    def with_legal_signposts(self, safety: SafetyAssessment) -> SafetyAssessment:
+        """The assessment with the complaint routes after its own signposts, each once."""
+        have = {s.id for s in safety.signposts}
+        extra = tuple(s for s in self.legal_signposts if s.id not in have)
+        return dataclasses.replace(safety, signposts=(*safety.signposts, *extra))
+
+
+def load_scope_texts(path: Path, catalog: Catalog) -> ScopeTexts:
+    try:
+        raw = ScopeFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        raw.not_held.format(names="x")
+    except (OSError, yaml.YAMLError, ValidationError, KeyError, IndexError) as exc:
+        raise PromptError(f"{path}: invalid scope texts: {exc}") from exc
+    unknown = [s for s in raw.legal_signposts if s not in catalog.by_id]
+    if unknown:
+        raise PromptError(f"{path}: legal_signposts name services not in the catalog: {unknown}")
+    cues = raw.legal_cues
+    return ScopeTexts(
+        not_held_text=raw.not_held,
+        legal_advice=raw.legal_advice,
+        legal_signposts=tuple(catalog.by_id[s].signpost() for s in raw.legal_signposts),
+        own_case=_any(cues.own_case),
+        legal_step=_any(cues.legal_step),
+        judgement=_any(cues.judgement),
+    )
