@@ -38,6 +38,33 @@ def test_markdown_headings_give_sections_and_markers_give_pages(tmp_path: Path) 
     assert blocks["Third paragraph."].page is None
 
 
+@pytest.mark.parametrize(
+    ("folder", "kind"),
+    [
+        ("casey-review", "report"),
+        ("interim-misconduct", "report"),
+        ("overview", "overview"),
+        ("context", "context"),
+        ("support", "support"),
+        ("elsewhere", "report"),
+    ],
+)
+def test_a_file_without_front_matter_takes_its_kind_from_its_folder(
+    tmp_path: Path, folder: str, kind: str
+) -> None:
+    path = tmp_path / folder / "page.txt"
+    path.parent.mkdir()
+    path.write_text("A title line\n\nThe review found the Met's frontline degraded.\n")
+    assert load_document(path, tmp_path).kind == kind
+
+
+def test_overview_is_a_front_matter_kind(tmp_path: Path) -> None:
+    path = write_doc(
+        tmp_path, "overview/brief.md", "In brief", "# T\n## S\nThe review in brief.", "overview"
+    )
+    assert load_document(path, tmp_path).kind == "overview"
+
+
 def test_list_items_and_bold_markers_become_plain_quotable_paragraphs() -> None:
     blocks = markdown_blocks("## S\n- **First** item\n- Second item\n")
     assert [b.text for b in blocks] == ["First item", "Second item"]

@@ -79,3 +79,24 @@ def test_each_hit_carries_its_closest_sentences_similarity(
         rows = index.sentence_rows(hit.chunk.chunk_id)
         assert hit.sentence_similarity == pytest.approx(float(np.max(rows @ result.query_vector)))
     assert result.top_sentence_similarity == max(h.sentence_similarity for h in result.hits)
+
+
+def test_a_report_passage_leads_an_overview_that_says_the_same(
+    make_settings: Callable[..., Settings], tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    knowledge = tmp_path / "twins"
+    freezers = "Freezers storing rape kits were broken and overstuffed."
+    write_doc(knowledge, "casey-review/freezers.md", "Freezers", f"# F\n## F\n{freezers}")
+    # The overview says it too, and a little more: fusion alone would rank it first.
+    more = f"{freezers} Broken freezers storing rape kits were replaced."
+    write_doc(knowledge, "overview/brief.md", "Freezers", f"# F\n## F\n{more}", kind="overview")
+    write_doc(knowledge, "overview/vetting.md", "Vetting", "# V\n## V\nVetting was poor.", "overview")
+    settings = make_settings(knowledge_dir=knowledge)
+    build_index(settings, fake_embedder)
+    index = open_index(settings)
+
+    def first(question: str) -> str:
+        return search(question, index, fake_embedder, params(settings, 2)).hits[0].chunk.doc_id
+
+    assert first("freezers storing rape kits broken") == "casey-review/freezers"
+    assert first("was vetting poor") == "overview/vetting"

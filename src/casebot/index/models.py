@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["report", "context", "support"]
+# overview: casebot's own short statements of the review's findings, cited like the report;
+# context: events and inquiries that are not Casey findings, labelled so in answers.
+Kind = Literal["report", "overview", "context", "support"]
 
 
 @dataclass(frozen=True)

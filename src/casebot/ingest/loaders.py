@@ -23,6 +23,7 @@ DATA_SUFFIXES = (".yaml", ".yml")
 _KIND_BY_FOLDER: dict[str, Kind] = {
     "casey-review": "report",
     "interim-misconduct": "report",
+    "overview": "overview",
     "context": "context",
     "support": "support",
 }

@@ -98,6 +98,10 @@ _ABOUT_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 CONTEXT_DISCOUNT = 0.9
+# An overview passage restates, in brief, findings a report passage gives in detail; when
+# both match, the detail should lead, and the brief only where it matches clearly better
+# (a question about the review or a chapter as a whole).
+OVERVIEW_DISCOUNT = 0.9
 
 
 def prefers_report(query: str) -> bool:
@@ -174,6 +178,8 @@ def _weighed(
             continue
         if report_first and chunk.kind == "context":
             fused[cid] *= CONTEXT_DISCOUNT
+        if chunk.kind == "overview":
+            fused[cid] *= OVERVIEW_DISCOUNT
         factor = steering.boost(chunk)
         if factor != 1.0:
             fused[cid] *= factor
