@@ -31,8 +31,14 @@ _ABBREVIATIONS = (
 )
 _PLACEHOLDER = "\u2063"
 # A sentence ends at . ! or ? and any closing quotes or brackets, before whitespace and
-# something that can start a sentence.
-_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9£])")
+# something that can start a sentence: a capital, a figure, or a name written in lower case
+# (casebot), which would otherwise be glued to the sentence before it.
+_LOWER_CASE_NAMES = ("casebot",)
+_BOUNDARY = re.compile(
+    r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?(?:[A-Z0-9£]|(?:"
+    + "|".join(_LOWER_CASE_NAMES)
+    + r")\b))"
+)
 _WORD = re.compile(r"[a-z0-9£]+(?:['’][a-z]+)?(?:[.,][0-9]+)*")
 _NUMBER = re.compile(r"(?<![\w.])£?\d[\d,]*(?:\.\d+)?%?")
 
@@ -110,15 +116,17 @@ def numbers_in(text: str) -> list[str]:
     return out
 
 
-# Sentences about the knowledge files themselves ("this page gives context ...") are signage
-# for people reading the files; indexing them only lets them crowd out real answers.
+# Signage: sentences that point a reader of the knowledge files elsewhere ("this page
+# lists", "the sections below", "casebot's guide to ...") or note what the research could
+# not verify. They answer nothing and would crowd out real answers. A disclaimer ("X is not
+# a finding of the Casey Review") is not signage: it answers "is this a Casey finding?".
 META_SENTENCE = re.compile(
-    r"\b(this page|the page (lists|summarises|explains|gives|covers|sets out)|these pages|casebot|"
-    r"research notes|should never be described|must not be described|sections below|"
-    r"not (a |part of )?(the )?casey (review'?s? )?(findings?|review)\b|are not casey findings|"
-    r"is not a casey finding|descriptions of them|(have|has) not been verified|"
-    r"page (is|was) not verified|"
-    r"exact pages?|not (the )?findings? of the casey review|refers to them but did not)",
+    r"\b(this page|these pages|"
+    r"the page (lists|summarises|explains|gives|covers|sets out|records|describes)|"
+    r"sections? below|the next section|in this summary|not (reproduced|set out) here|"
+    r"casebot's [\w' -]{0,40}\b(pages?|guides?|guidance|notes)\b|casebot has separate|"
+    r"(covered|described) (in|on) (a )?separate|the separate context page|"
+    r"research notes|(have|has) not been verified|page (is|was) not verified|exact pages?)",
     re.IGNORECASE,
 )
 

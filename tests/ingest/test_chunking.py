@@ -44,6 +44,15 @@ def test_notes_about_the_files_themselves_are_not_indexed() -> None:
     assert chunk_document(doc, DEFAULT)[0].text == "The Mayor set up a board."
 
 
+def test_a_disclaimer_is_indexed_with_the_passage_it_qualifies() -> None:
+    text = (
+        "The board is not a finding of the Casey Review. The sections below say more. "
+        "The Mayor set up a board."
+    )
+    chunk = chunk_document(_doc([Block(text, ("A",))]), DEFAULT)[0]
+    assert chunk.text == "The board is not a finding of the Casey Review. The Mayor set up a board."
+
+
 def test_real_corpus_chunks_fit_minilm_word_piece_window(
     real_settings: Settings, local_embedder: LocalEmbedder
 ) -> None:

@@ -87,3 +87,24 @@ def test_support_pages_are_lifted_for_anyone_who_has_disclosed_harm(
     assert boosted.pinned == ()
     support = sum(h.chunk.kind == "support" for h in boosted.hits)
     assert support > sum(h.chunk.kind == "support" for h in plain.hits)
+
+
+def test_a_need_is_met_first_by_the_guide_written_for_it(
+    index: LoadedIndex, params: SearchParams, local_embedder: LocalEmbedder
+) -> None:
+    # The 999 page has a section for deaf callers too; the deaf guide covers more (support
+    # lines in writing and BSL as well as 999), so it leads.
+    question = "i'm deaf and my partner hits me. how can i get help?"
+    guided = steering(index, ("domestic_abuse",), needs=("deaf",))
+    result = search(question, index, local_embedder, params, steering=guided)
+    first = index.by_id[result.pinned[0]]
+    assert first.doc_id == "support/support-for-deaf-and-speech-impaired-people"
+    assert "deaf" in first.serves
+
+
+def test_a_need_no_guide_is_written_for_is_met_by_the_section_on_it(
+    index: LoadedIndex, params: SearchParams, local_embedder: LocalEmbedder
+) -> None:
+    guided = steering(index, ("immediate_danger",), urgent=True, needs=("cannot_speak",))
+    result = search(CANNOT_TALK, index, local_embedder, params, steering=guided)
+    assert any("cannot_speak" in index.by_id[cid].serves for cid in result.pinned)

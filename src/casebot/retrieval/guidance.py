@@ -9,7 +9,7 @@ so someone thinking of suicide finds Samaritans before the complaints page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,24 +129,42 @@ def _with_needs(
 
 
 def _best_serving(
-    index: LoadedIndex, ranked: Sequence[str], name: str, taken: Sequence[str]
+    index: LoadedIndex,
+    ranked: Sequence[str],
+    name: str,
+    taken: Sequence[str],
+    within: Collection[str] | None = None,
 ) -> str | None:
     return next(
         (
             cid
             for cid in ranked
-            if cid in index.by_id and name in index.by_id[cid].serves and cid not in taken
+            if cid in index.by_id
+            and name in index.by_id[cid].serves
+            and cid not in taken
+            and (within is None or index.by_id[cid].doc_id in within)
         ),
         None,
     )
 
 
+def _written_for(index: LoadedIndex, need: str) -> set[str]:
+    """Pages every passage of which serves `need`: the guide written for it."""
+    serving: dict[str, bool] = {}
+    for chunk in index.chunks:
+        serving[chunk.doc_id] = serving.get(chunk.doc_id, True) and need in chunk.serves
+    return {doc_id for doc_id, every in serving.items() if every}
+
+
 def _where_need_starts(
     index: LoadedIndex, ranked: Sequence[str], need: str, taken: Sequence[str]
 ) -> str | None:
-    # Fusion finds the page; its section on the need is read from the start, because
-    # guidance is written lead-first ("If it is not safe to talk, ..." opens it).
-    found = _best_serving(index, ranked, need, taken)
+    # The guide written for the need leads a section of another page that touches it (how
+    # a deaf person reaches help, not only how a deaf person calls 999), whatever small
+    # margin fusion gives either. Fusion finds the page; its section on the need is read
+    # from the start, because guidance is written lead-first.
+    found = _best_serving(index, ranked, need, taken, _written_for(index, need))
+    found = found or _best_serving(index, ranked, need, taken)
     if found is None:
         return None
     doc_id = index.by_id[found].doc_id
