@@ -6,11 +6,13 @@ import dataclasses
 import re
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
-from casebot.answer.extractive import CONTEXT_LABEL, ComposeParams, compose
+from casebot.answer.extractive import CONTEXT_LABEL, Candidate, ComposeParams, _numbered, compose
 from casebot.answer.models import Draft
 from casebot.config import Settings
+from casebot.index.models import Chunk
 from casebot.index.version import LoadedIndex
 from casebot.retrieval.hybrid import SearchResult, search
 from casebot.runtime import open_index, pipeline_params
@@ -70,7 +72,6 @@ def test_citations_are_numbered_in_order_of_first_use(draft_for: Compose, questi
     first_use = list(dict.fromkeys(n for _, numbers in draft.sentences for n in numbers))
     assert first_use == list(range(1, len(draft.citations) + 1))
     assert [c.n for c in draft.citations] == first_use
-    assert len({c.chunk_id for c in draft.citations}) == len(draft.citations)
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
@@ -84,10 +85,7 @@ def test_sentences_and_quotes_are_verbatim_from_the_cited_chunk(
         assert sentence.removeprefix(CONTEXT_LABEL) in chunk.sentences
     for citation in draft.citations:
         chunk = index.by_id[citation.chunk_id]
-        assert citation.quote in chunk.sentences
-        assert citation.quote in {
-            s.removeprefix(CONTEXT_LABEL) for s, ns in draft.sentences if citation.n in ns
-        }
+        assert citation.quote in chunk.text
         assert (citation.doc_id, citation.title, citation.section, citation.page, citation.url) == (
             chunk.doc_id,
             chunk.title,
@@ -95,6 +93,27 @@ def test_sentences_and_quotes_are_verbatim_from_the_cited_chunk(
             chunk.page,
             chunk.url,
         )
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_each_citation_quotes_exactly_the_sentences_that_carry_it(
+    draft_for: Compose, question: str
+) -> None:
+    draft = draft_for(question, max_words=200, max_sentences=8)
+    for citation in draft.citations:
+        carried = [s.removeprefix(CONTEXT_LABEL) for s, ns in draft.sentences if citation.n in ns]
+        assert citation.quote == " ".join(carried)
+
+
+def test_adjacent_sentences_of_one_chunk_share_one_citation_quoting_both(
+    draft_for: Compose, index: LoadedIndex
+) -> None:
+    draft = draft_for(BROAD, max_words=200, max_sentences=8)
+    misconduct = index.by_id[next(c.chunk_id for c in draft.citations if "1,809" in c.quote)]
+    assert len(misconduct.sentences) == 2, "precondition: the chunk is two sentences"
+    (citation,) = [c for c in draft.citations if c.chunk_id == misconduct.chunk_id]
+    assert citation.quote == misconduct.text
+    assert [n for s, (n,) in draft.sentences if s in misconduct.sentences] == [citation.n] * 2
 
 
 @pytest.mark.parametrize("max_words", [15, 25, 40])
@@ -122,11 +141,12 @@ def test_context_sentence_is_labelled_not_attributed_to_casey(
     draft = draft_for("What happened to Sarah Everard?", min_similarity=0.25)
     kinds = {c.n: index.by_id[c.chunk_id].kind for c in draft.citations}
     assert "context" in kinds.values()
+    chunk_of = {c.n: c.chunk_id for c in draft.citations}
     labelled_chunks = []
     for sentence, (n,) in draft.sentences:
-        if kinds[n] == "context" and n not in labelled_chunks:
+        if kinds[n] == "context" and chunk_of[n] not in labelled_chunks:
             assert sentence.startswith(CONTEXT_LABEL), sentence
-            labelled_chunks.append(n)
+            labelled_chunks.append(chunk_of[n])
         else:
             assert not sentence.startswith(CONTEXT_LABEL), sentence
 
@@ -156,3 +176,26 @@ def test_freezer_question_answers_from_the_freezer_chunk(draft_for: Compose) -> 
     draft = draft_for("what did the review say about freezers", min_similarity=0.25)
     assert draft.citations[0].doc_id == "casey-review/05-public-protection"
     assert "freezer" in draft.sentences[0][0].lower()
+
+
+def _candidate(chunk: Chunk, position: int) -> Candidate:
+    return Candidate(chunk, 0, position, chunk.sentences[position], np.zeros(3), 1.0, 1.0)
+
+
+def test_two_sentences_of_one_chunk_apart_get_two_citations_each_its_own_quote() -> None:
+    text = "The first finding. A second point between them. The third finding."
+    chunk = Chunk(
+        chunk_id="casey-review/x#000",
+        doc_id="casey-review/x",
+        path="casey-review/x.md",
+        title="X",
+        kind="report",
+        text=text,
+        sentences=tuple(split_sentences(text)),
+    )
+    draft = _numbered([_candidate(chunk, 0), _candidate(chunk, 2)])
+    assert [refs for _, refs in draft.sentences] == [(1,), (2,)]
+    assert [c.quote for c in draft.citations] == ["The first finding.", "The third finding."]
+    together = _numbered([_candidate(chunk, p) for p in (0, 1, 2)])
+    assert [refs for _, refs in together.sentences] == [(1,)] * 3
+    assert [c.quote for c in together.citations] == [text]

@@ -25,6 +25,7 @@ from casebot.ingest.loaders import load_document
 from casebot.retrieval.hybrid import SearchResult
 from casebot.safety.catalog import load_catalog
 from casebot.safety.models import SafetyAssessment, Signpost
+from casebot.text import split_sentences
 from tests.conftest import REPO
 from tests.evals.conftest import EVAL_DOCS, worst_first
 from tests.fakes import HashingEmbedder
@@ -170,6 +171,40 @@ def test_citation_and_number_checks_use_the_index_chunks(
     values = measure(records, "casebot")
     assert values["citation_validity"].value == 0.0
     assert values["number_faithfulness"].value == 0.0
+
+
+def test_a_sentence_is_checkable_only_when_a_quote_it_carries_holds_its_figures_and_names(
+    wired: Wiring, loaded: list[Dataset]
+) -> None:
+    chunk = next(p for p in wired.subject.retrieval.corpus if "1,809" in p.text)
+    first, second = split_sentences(chunk.text)
+
+    def cite(n: int, quote: str) -> Citation:
+        return Citation(n, chunk.chunk_id, chunk.doc_id, "t", None, chunk.page, None, quote)
+
+    def answerer(message: str, history: History) -> Answer:
+        text = (
+            "1,809 officers faced more than one allegation [1]. "  # in its quote
+            "Only 13 of them were dismissed [1]. "  # 13 is in the chunk, not in quote [1]
+            "The Met dismissed 13 officers [2]. "  # the quote says nothing of "Met"
+            "Casey found that 13 were dismissed [2]."  # her name is the source, not a claim
+        )
+        return _answer(text, (cite(1, first), cite(2, second)))
+
+    qa = [d for d in loaded if d.kind == "qa"]
+    (record, *_) = run(qa, Subject(answerer, wired.subject.retrieval))
+    assert record.sentences_checkable == [True, False, False, True]
+    assert "sentence 2: 13 not in its quotes" in record.problems
+    assert "sentence 3: Met not in its quotes" in record.problems
+    assert record.unsupported_numbers == []  # every figure is in a cited chunk all the same
+
+
+def test_casebot_answers_cite_quotes_that_hold_every_figure_and_name(
+    records: list[CaseRecord],
+) -> None:
+    value = measure(records, "casebot")["sentences_checkable"]
+    assert value.n >= 5, "precondition: grounded answers with several sentences"
+    assert value.value == 1.0, [p for r in records for p in r.problems if "quotes" in p]
 
 
 def test_latency_is_measured_with_the_injected_clock(wired: Wiring, loaded: list[Dataset]) -> None:

@@ -214,23 +214,44 @@ def _in_reading_order(chosen: list[Candidate], lead: Sequence[str]) -> list[Cand
 
 
 def _numbered(chosen: Sequence[Candidate]) -> Draft:
-    """Citations numbered in order of first use; a context chunk's first sentence labelled."""
-    numbers: dict[str, int] = {}
+    """Each run of adjacent sentences of one chunk is one citation quoting that run, so the
+    quote of [n] holds every sentence that carries [n]; a context chunk's first sentence
+    labelled."""
     citations: list[Citation] = []
     sentences: list[Sentence] = []
     labelled: set[str] = set()
-    for cand in chosen:
-        cid = cand.chunk.chunk_id
-        if cid not in numbers:
-            numbers[cid] = len(numbers) + 1
-            quote = max((c for c in chosen if c.chunk.chunk_id == cid), key=lambda c: c.score)
-            citations.append(citation_for(cand.chunk, numbers[cid], quote.sentence))
-        text = cand.sentence
-        if cand.chunk.kind == "context" and cid not in labelled and not _CASEY_SPEAKS.match(text):
-            text = CONTEXT_LABEL + text
-            labelled.add(cid)
-        sentences.append(Sentence(text, (numbers[cid],)))
+    for run in _quoted_runs(chosen):
+        n = len(citations) + 1
+        citations.append(citation_for(run[0].chunk, n, " ".join(c.sentence for c in run)))
+        for cand in run:
+            cid, text = cand.chunk.chunk_id, cand.sentence
+            context = cand.chunk.kind == "context" and cid not in labelled
+            if context and not _CASEY_SPEAKS.match(text):
+                text = CONTEXT_LABEL + text
+                labelled.add(cid)
+            sentences.append(Sentence(text, (n,)))
     return Draft(tuple(sentences), tuple(citations))
+
+
+def _quoted_runs(chosen: Sequence[Candidate]) -> list[list[Candidate]]:
+    """Adjacent answer sentences that follow each other in one chunk, as runs; a run whose
+    joined text is not verbatim in its chunk is quoted a sentence at a time."""
+    runs: list[list[Candidate]] = []
+    for cand in chosen:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and last.chunk.chunk_id == cand.chunk.chunk_id
+            and last.position + 1 == cand.position
+        ):
+            runs[-1].append(cand)
+        else:
+            runs.append([cand])
+    out: list[list[Candidate]] = []
+    for run in runs:
+        joined = " ".join(c.sentence for c in run)
+        out += [run] if joined in run[0].chunk.text else [[c] for c in run]
+    return out
 
 
 def _size(cand: Candidate) -> int:

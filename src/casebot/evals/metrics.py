@@ -19,8 +19,9 @@ from casebot.evals.scoring import missing
 K = 5  # casebot's retrieval depth for recall@k and nDCG@k
 
 Better = Literal["higher", "lower"]
-# A case's value for one system (casebot or the peer); None: the case does not count.
-CaseValue = Callable[[CaseRecord, str], float | None]
+# A case's value for one system (casebot or the peer); None: the case does not count; a
+# tuple: one value per part of the answer (a metric over sentences, not answers).
+CaseValue = Callable[[CaseRecord, str], float | tuple[float, ...] | None]
 Aggregate = Callable[[Sequence[float]], float | None]
 
 
@@ -60,7 +61,13 @@ class Metric:
     judged: bool = False  # measured on --judged runs only, and absent from the others
 
     def measure(self, records: Sequence[CaseRecord], system: str) -> Value:
-        values = [v for r in records if (v := self.case(r, system)) is not None]
+        values: list[float] = []
+        for record in records:
+            value = self.case(record, system)
+            if isinstance(value, tuple):
+                values += value
+            elif value is not None:
+                values.append(value)
         return Value(self.aggregate(values), len(values))
 
 
@@ -196,6 +203,12 @@ METRICS: tuple[Metric, ...] = (
         "number_faithfulness", "higher", True, True, False,
         "share of grounded answers with numbers whose every number is in a cited chunk",
         lambda r, _: _share(r.numbers_checked, not r.unsupported_numbers),
+    ),
+    Metric(
+        "sentences_checkable", "higher", True, True, False,
+        "share of cited answer sentences whose every figure and proper name is in the quote "
+        "of a citation the sentence carries (n counts sentences)",
+        lambda r, _: tuple(1.0 if ok else 0.0 for ok in r.sentences_checkable),
     ),
     Metric(
         "scope_accuracy", "higher", True, True, False,

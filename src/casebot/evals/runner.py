@@ -72,6 +72,7 @@ class CaseRecord:
     citation_problems: list[str] = field(default_factory=list)
     numbers_checked: bool = False
     unsupported_numbers: list[str] = field(default_factory=list)
+    sentences_checkable: list[bool] = field(default_factory=list)  # per cited sentence
     reading_ease: float | None = None
     words: int | None = None
     judged: dict[str, float] | None = None
@@ -268,6 +269,7 @@ def _safety_only(record: CaseRecord) -> None:
     record.problems = []
     record.citation_checked = record.numbers_checked = False
     record.citation_problems, record.unsupported_numbers = [], []
+    record.sentences_checkable = []
     record.reading_ease = None
     record.words = None
 
@@ -334,6 +336,7 @@ def _record(
         citation_problems=list(check.problems),
         numbers_checked=check.numbers_checked,
         unsupported_numbers=list(check.unsupported),
+        sentences_checkable=list(check.checkable),
         question_type=answer.question_type,
         reading_ease=check.reading_ease,
         words=check.words,

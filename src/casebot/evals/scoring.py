@@ -11,7 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from casebot.answer.models import MARKER, Answer, Citation, strip_markers
+from casebot.answer.citations import parse_marked
+from casebot.answer.claims import unsupported as unsupported_claims
+from casebot.answer.models import MARKER, Answer, Citation, Sentence, strip_markers
 from casebot.evals.dataset import Evidence, Facts
 from casebot.text import numbers_in, split_sentences
 
@@ -155,6 +157,18 @@ def unsupported_numbers(answer: str, cited_texts: Sequence[str]) -> list[str]:
     return seen
 
 
+def sentence_checks(answer: Answer) -> list[tuple[int, list[str]]]:
+    """Each cited sentence (its place in the answer) with the figures and names that no
+    quote of a citation it carries holds: empty when a reader can check it."""
+    quotes = {c.n: c.quote for c in answer.citations}
+    sentences: Sequence[Sentence] = answer.sentences or parse_marked(answer.text)
+    return [
+        (i, unsupported_claims(s.text, [quotes[n] for n in s.refs if n in quotes]))
+        for i, s in enumerate(sentences)
+        if s.refs
+    ]
+
+
 def missing(required: Sequence[str], given: Sequence[str]) -> list[str]:
     present = set(given)
     return [item for item in required if item not in present]
@@ -170,10 +184,14 @@ class CitationCheck:
     unsupported: tuple[str, ...] = ()
     reading_ease: float | None = None
     words: int | None = None
+    # Per cited sentence: True when each of its figures and names is in one of its quotes.
+    checkable: tuple[bool, ...] = ()
+    unchecked: tuple[str, ...] = ()  # why a sentence is not, for the report
 
     @property
     def all_problems(self) -> list[str]:
-        return [*self.problems, *(f"number {n} is not in a cited chunk" for n in self.unsupported)]
+        numbers = (f"number {n} is not in a cited chunk" for n in self.unsupported)
+        return [*self.problems, *numbers, *self.unchecked]
 
 
 def check_citations(
@@ -188,6 +206,7 @@ def check_citations(
     if numbers_in(plain):
         cited = [chunks[c.chunk_id].text for c in answer.citations if c.chunk_id in chunks]
         unsupported = unsupported_numbers(answer.text, cited)
+    per_sentence = sentence_checks(answer)
     return CitationCheck(
         checked=True,
         problems=tuple(problems),
@@ -195,6 +214,12 @@ def check_citations(
         unsupported=tuple(unsupported),
         reading_ease=flesch_reading_ease(plain) if grounded else None,
         words=len(word_list(plain)) if grounded else None,
+        checkable=tuple(not lacking for _, lacking in per_sentence),
+        unchecked=tuple(
+            f"sentence {i + 1}: {', '.join(lacking)} not in its quotes"
+            for i, lacking in per_sentence
+            if lacking
+        ),
     )
 
 
