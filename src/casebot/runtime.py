@@ -171,9 +171,11 @@ def build_collaborators(
     embedder = embedder or build_embedder(settings, http)
     warm(embedder)
     index, problem = _index_or_problem(index_loader(settings))
+    assessor = build_assessor(settings, catalog, texts, embedder.name)
     return Collaborators(
         params=pipeline_params(settings),
-        assessor=build_assessor(settings, catalog, texts, embedder.name),
+        assessor=assessor,
+        instructs=lambda text: assessor.rules.scan(text).injection,
         texts=texts,
         catalog=catalog,
         embedder=embedder,

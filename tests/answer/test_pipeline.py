@@ -218,7 +218,7 @@ def test_llm_answer_keeps_the_supported_sentence_and_drops_the_unsupported_numbe
     assert "999" not in result.text
     assert_grounded(llm_deps, result)
     assert result.citations[0].doc_id == FREEZER_DOC
-    assert any("unsupported number" in note for note in result.notes)
+    assert any("figure or name in none of its quotes" in note for note in result.notes), result.notes
 
 
 def test_llm_markers_after_the_full_stop_cite_the_sentence_before_them(
@@ -243,14 +243,16 @@ def test_llm_markers_after_the_full_stop_cite_the_sentence_before_them(
         assert all(phrase in cited_chunk(llm_deps, result, n).text for n in numbers), sentence
 
 
-def test_llm_answer_citing_no_real_source_is_not_grounded(llm_deps: Collaborators) -> None:
+def test_llm_answer_citing_no_real_source_gives_the_extractive_answer(
+    deps: Collaborators, llm_deps: Collaborators
+) -> None:
     with respx.mock() as mock:
         mock.post(LLM_URL).respond(json=chat_completion("Freezers broke in the heatwave [9]."))
         result = answer(FREEZERS, [], llm_deps)
-    assert result.grounded is False
-    assert result.scope == "out_of_scope"
-    assert result.citations == ()
-    assert result.text == llm_deps.texts.no_answer
+    assert result.mode == "extractive"
+    assert result.text == answer(FREEZERS, [], deps).text
+    assert_grounded(llm_deps, result)
+    assert any("(0 of 1 sentences kept); extractive answer given" in n for n in result.notes)
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,13 @@ from fastapi.testclient import TestClient
 from casebot.answer.pipeline import Collaborators
 from casebot.api.app import create_app
 from casebot.config import Settings
+from casebot.embeddings import LocalEmbedder
 from casebot.runtime import build_collaborators
+from tests.answer.test_pipeline import numbered_sources
 from tests.api.test_app import FREEZERS, URGENT, assert_error, assert_urgent_first
 from tests.contract import CITATION_KEYS, SAFETY_KEYS
 from tests.fakes import GatedStore, HashingEmbedder
-from tests.providers import LLM_BASE_URL, LLM_URL, chat_completion
+from tests.providers import LLM_BASE_URL, LLM_URL, PROVIDERS, Provider, chat_completion
 from tests.servers import serve
 from tests.sse import Event, events, parse
 
@@ -284,8 +286,92 @@ def test_a_model_that_answers_streams_its_verified_sentences(
     assert names(found) == ORDER
     deltas = [e.json()["text"] for e in found if e.name == "delta"]
     assert len(deltas) == 2 and deltas[1].startswith(" ")
-    assert "".join(deltas) == reply
+    # Each sentence is cited with its own quote: the second one's marker becomes [2].
+    first, second = reply.split(" [1]. ")
+    assert "".join(deltas) == f"{first} [1]. {second.replace('[1]', '[2]')}"
+    citations = next(e for e in found if e.name == "citations").json()["citations"]
+    assert [c["quote"] for c in citations] == [f"{first}.", second.replace(" [1]", "")]
     assert found[-1].json()["mode"] == "llm"
+
+
+# --- adversarial model replies, streamed, over the real corpus ------------------------------
+
+
+@pytest.fixture(params=PROVIDERS, ids=lambda p: p.name)
+def provider(request: pytest.FixtureRequest) -> Provider:
+    found: Provider = request.param
+    return found
+
+
+@pytest.fixture
+def real_model_client(
+    open_client: Callable[..., TestClient],
+    real_settings: Settings,
+    local_embedder: LocalEmbedder,
+    provider: Provider,
+) -> Iterator[TestClient]:
+    """The app over the real corpus, answering through the provider's model."""
+    settings = real_settings.model_copy(
+        update={"llm_base_url": provider.base_url, "llm_model": provider.model, "mode": "llm"}
+    )
+    with _async_client() as ahttp:
+
+        def build(s: Settings, http: httpx.Client) -> Collaborators:
+            return build_collaborators(s, http, embedder=local_embedder, ahttp=ahttp)
+
+        yield open_client(settings, build)
+
+
+MISCONDUCT = "How many officers with repeated misconduct allegations were dismissed?"
+SWAPPED = (
+    "The interim report found that 13 Met officers and staff had faced more than one "
+    "misconduct allegation, and that 1,809 of them had been dismissed"
+)
+METRO = "Metro reported that 1,263 officers and staff had been caught up in at least two cases"
+
+
+def streamed_reply(
+    client: TestClient, provider: Provider, write: Callable[[dict[int, str]], str]
+) -> list[Event]:
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=provider.reply(write(numbered_sources(request))))
+
+    with respx.mock(assert_all_called=True) as mock:
+        mock.post(provider.url).mock(side_effect=reply)
+        return stream(client, {"message": MISCONDUCT})
+
+
+def holding(sources: dict[int, str], phrase: str) -> int:
+    return next(n for n, text in sources.items() if phrase in text)
+
+
+def test_a_streamed_model_answer_loses_its_swapped_figures_and_keeps_the_rest(
+    real_model_client: TestClient, provider: Provider
+) -> None:
+    found = streamed_reply(
+        real_model_client,
+        provider,
+        lambda sources: f"{SWAPPED} [{holding(sources, '1,809')}, {holding(sources, '1,263')}]. "
+        f"{METRO} [{holding(sources, '1,263')}].",
+    )
+    assert names(found) == ORDER
+    deltas = "".join(e.json()["text"] for e in found if e.name == "delta")
+    assert deltas == f"{METRO} [1]."
+    (citation,) = next(e for e in found if e.name == "citations").json()["citations"]
+    assert "1,263" in citation["quote"]
+    assert found[-1].json()["mode"] == "llm"
+
+
+def test_a_streamed_model_answer_without_markers_streams_the_extractive_answer(
+    real_model_client: TestClient, provider: Provider
+) -> None:
+    found = streamed_reply(real_model_client, provider, lambda _: f"{METRO}.")
+    assert names(found) == ORDER
+    assert found[-1].json()["mode"] == "extractive" and found[-1].json()["grounded"]
+    extractive = real_model_client.post(
+        "/v1/chat", json={"message": MISCONDUCT, "mode": "extractive"}
+    ).json()
+    assert "".join(e.json()["text"] for e in found if e.name == "delta") == extractive["answer"]
 
 
 def test_a_client_over_its_limit_still_gets_the_safety_event_then_rate_limited(

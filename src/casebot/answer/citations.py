@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from casebot.answer.models import MARKER, Citation, Draft, Sentence, citation_for
+from casebot.answer.claims import unsupported
+from casebot.answer.models import Citation, Draft, Sentence, citation_for
 from casebot.index.models import Chunk
-from casebot.text import content_words, numbers_in, split_sentences
+from casebot.text import content_words, numbers_in, split_sentences, tokenize
 
-_SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern)
+# A model may group its markers ("[1, 2]", "[1,2]") as well as write them apart ("[1][2]").
+_GROUP = r"\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]"
+_SPACED_MARKER = re.compile(r"\s*" + _GROUP)
 # Markers written after the closing punctuation: "... broken. [1]" or "... broken.[1]".
-_TRAILING_MARKERS = re.compile(r"([.!?][\"'\u201d\u2019)]*)((?:\s*" + MARKER.pattern + ")+)")
+_TRAILING_MARKERS = re.compile(r"([.!?][\"'\u201d\u2019)]*)((?:\s*" + _GROUP + ")+)")
+
+
+def _never(_: str) -> bool:
+    return False
 
 
 def parse_marked(text: str) -> list[Sentence]:
@@ -20,7 +27,8 @@ def parse_marked(text: str) -> list[Sentence]:
     text = _TRAILING_MARKERS.sub(r"\2\1", text)
     out = []
     for sentence in split_sentences(text):
-        numbers = tuple(int(n) for n in _SPACED_MARKER.findall(sentence))
+        groups = _SPACED_MARKER.findall(sentence)
+        numbers = tuple(dict.fromkeys(int(n) for g in groups for n in g.split(",")))
         plain = _SPACED_MARKER.sub("", sentence).strip()
         if plain:
             out.append(Sentence(plain, numbers))
@@ -38,6 +46,33 @@ def best_quote(sentence: str, chunk: Chunk) -> str:
     return max(
         chunk.sentences, key=lambda s: len(words & set(content_words(s))), default=chunk.text
     )
+
+
+def requote(
+    sentence: str, chunk: Chunk, max_run: int, instructs: Callable[[str], bool] = _never
+) -> str | None:
+    """The chunk's sentence, or run of up to `max_run` adjacent sentences, that holds most
+    of what an answer sentence says: its figures and names first, then its content words;
+    of equals, the shortest. Verbatim in the chunk by construction. A sentence that
+    `instructs` (text addressed to casebot, not a statement) is never part of a quote: a
+    reply that obeyed it is not supported by it. None when nothing can be quoted."""
+    terms = set(tokenize(sentence))
+    best: tuple[tuple[int, int, int], str] | None = None
+    for start in range(len(chunk.sentences)):
+        for end in range(start + 1, min(start + max_run, len(chunk.sentences)) + 1):
+            if instructs(chunk.sentences[end - 1]):
+                break
+            quote = " ".join(chunk.sentences[start:end])
+            if quote not in chunk.text:
+                break
+            score = (
+                -len(unsupported(sentence, [quote])),
+                len(terms & set(tokenize(quote))),
+                start - end,
+            )
+            if best is None or score > best[0]:
+                best = (score, quote)
+    return best[1] if best else None
 
 
 def verify(draft: Draft, chunks: Mapping[str, Chunk]) -> tuple[Draft, list[str]]:

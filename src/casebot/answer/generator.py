@@ -6,7 +6,8 @@ through casebot's one HTTP seam (openai_compat). Prompts come from prompts/answe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -92,10 +93,8 @@ class ChatGenerator:
         history: Sequence[tuple[str, str]],
     ) -> str:
         messages = self._messages(question, sources, history)
-        try:
+        with _reading_reply():
             return _text(self._endpoint.chat(self._model, messages))
-        except ProviderError as exc:
-            raise GeneratorError(f"model call failed: {exc}") from exc
 
     async def agenerate(
         self,
@@ -104,10 +103,8 @@ class ChatGenerator:
         history: Sequence[tuple[str, str]],
     ) -> str:
         messages = self._messages(question, sources, history)
-        try:
+        with _reading_reply():
             return _text(await self._endpoint.achat(self._model, messages))
-        except ProviderError as exc:
-            raise GeneratorError(f"model call failed: {exc}") from exc
 
     def _messages(
         self,
@@ -121,6 +118,16 @@ class ChatGenerator:
             messages.append({"role": "user" if role == "user" else "assistant", "content": text})
         messages.append({"role": "user", "content": user})
         return messages
+
+
+@contextmanager
+def _reading_reply() -> Iterator[None]:
+    """The one way a reply is read, called or awaited: a provider's failure is the
+    generator's (the pipeline falls back on it), naming what failed, never what was sent."""
+    try:
+        yield
+    except ProviderError as exc:
+        raise GeneratorError(f"model call failed: {exc}") from exc
 
 
 def _text(content: str) -> str:

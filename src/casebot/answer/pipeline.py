@@ -10,17 +10,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from casebot.answer.citations import best_quote, parse_marked, verify
+from casebot.answer.checks import CheckParams, check_reply, embedding_similarity
+from casebot.answer.citations import verify
 from casebot.answer.condense import Condenser
 from casebot.answer.extractive import ComposeParams, compose
 from casebot.answer.followup import retrieval_query, searchable
 from casebot.answer.generator import Generator
-from casebot.answer.models import Answer, Draft, Scope, citation_for
+from casebot.answer.models import Answer, Draft, Scope
 from casebot.answer.qtype import QuestionTyper
 from casebot.answer.scope import ScopeTexts
 from casebot.answer.strategies import Steered, Strategy, strategy_for
@@ -70,6 +71,8 @@ class PipelineParams:
     compose: ComposeParams
     mode: RequestedMode  # when a request names none
     model_timeout_s: float = 20.0  # a stream's deadline for the model's whole answer
+    # What a model's sentence must meet to be kept (answer/checks.py).
+    checks: CheckParams = field(default_factory=CheckParams)
 
 
 @dataclass
@@ -87,6 +90,9 @@ class Collaborators:
     typer: QuestionTyper | None = None  # what a question asks for (the composer's strategy)
     condenser: Condenser | None = None  # a configured model's rewrite of follow-ups
     scope: ScopeTexts | None = None  # what is out of scope however close, and what to say
+    # Whether a text is addressed to casebot (the safety rules' injection tier): such a
+    # retrieved sentence never supports a model's sentence.
+    instructs: Callable[[str], bool] | None = None
 
 
 class AnswerFailed(Exception):
@@ -394,15 +400,18 @@ def _draft(planned: Plan, deps: Collaborators) -> tuple[Draft, Mode, list[str]]:
     if planned.mode == "llm" and deps.generator is not None:
         try:
             raw = deps.generator.generate(*model_input(planned))
-            return llm_draft(raw, planned), "llm", []
         except GeneratorError as exc:
             return fallback(planned, deps, f"llm failed ({exc})")
+        return llm_draft(raw, planned, deps)
     return extractive_draft(planned, deps), planned.mode, []
 
 
-def fallback(planned: Plan, deps: Collaborators, why: str) -> tuple[Draft, Mode, list[str]]:
+def fallback(
+    planned: Plan, deps: Collaborators, why: str, notes: Sequence[str] = ()
+) -> tuple[Draft, Mode, list[str]]:
     """The extractive draft when the model could not write one, and the note saying why."""
-    return extractive_draft(planned, deps), "extractive", [f"{why}; extractive answer given"]
+    given = f"{why}; extractive answer given"
+    return extractive_draft(planned, deps), "extractive", [*notes, given]
 
 
 def extractive_draft(planned: Plan, deps: Collaborators) -> Draft:
@@ -426,12 +435,17 @@ def model_input(
     return result.query, sources, planned.assessed.history
 
 
-def llm_draft(raw: str, planned: Plan) -> Draft:
-    """The model's text as a Draft: its sentences, and a verbatim quote per cited source."""
-    by_n = dict(model_input(planned)[1])
-    sentences = parse_marked(raw)
-    citations = []
-    for n in sorted({n for s in sentences for n in s.refs if n in by_n}):
-        supporting = [s.text for s in sentences if n in s.refs]
-        citations.append(citation_for(by_n[n], n, best_quote(" ".join(supporting), by_n[n])))
-    return Draft(tuple(sentences), tuple(citations))
+def llm_draft(raw: str, planned: Plan, deps: Collaborators) -> tuple[Draft, Mode, list[str]]:
+    """The model's sentences that a reader can check in their quotes (answer/checks.py);
+    the extractive draft when the reply carried no markers or too little of it survived."""
+    params = deps.params.checks
+    sources = dict(model_input(planned)[1])
+    similarity = embedding_similarity(deps.embedder)
+    checked = check_reply(raw, sources, similarity, params, deps.instructs or (lambda _: False))
+    kept = len(checked.draft.sentences)
+    if not checked.marked:
+        return fallback(planned, deps, "llm reply carried no citation markers", checked.notes)
+    if kept == 0 or kept < params.min_kept * checked.written:
+        why = f"llm reply mostly unsupported ({kept} of {checked.written} sentences kept)"
+        return fallback(planned, deps, why, checked.notes)
+    return checked.draft, "llm", list(checked.notes)

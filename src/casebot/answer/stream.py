@@ -56,4 +56,4 @@ async def _draft(planned: Plan, deps: Collaborators) -> tuple[Draft, Mode, list[
         return await to_thread.run_sync(fallback, planned, deps, "llm timed out")
     except GeneratorError as exc:
         return await to_thread.run_sync(fallback, planned, deps, f"llm failed ({exc})")
-    return await to_thread.run_sync(llm_draft, raw, planned), "llm", []
+    return await to_thread.run_sync(llm_draft, raw, planned, deps)
