@@ -44,6 +44,7 @@ from casebot.safety.scoring import (
 
 SEED = 11
 URGENT_RECALL = 0.97
+FALSE_URGENT = 0.03  # the most calm dev messages a check-in threshold may show 999 to
 HARMFUL = 0.5  # refuse what is more likely a harmful request than not
 SURE = 0.95  # share of dev messages over the urgent threshold that are urgent
 WORD_FEATURES = 12000
@@ -501,6 +502,13 @@ def choose_thresholds(
     )
     # Refuse when a request is more likely harmful than not; and no ordinary question may be
     # refused, so each kind's threshold sits above every ordinary dev question of that kind.
+    # Nor may a dev message that asks for nothing harmful: a disclosure naming an officer's
+    # messages or a stolen number reads like a request for personal data, and a refusal
+    # turns away the person asking for help.
+    harmless = [
+        *harmless,
+        *((rd.scores.harm_kind, rd.scores.harmful) for rd, m in pairs if not m.harmful),  # type: ignore[union-attr]
+    ]
     by_kind: dict[str, float] = {}
     for kind, score in harmless:
         by_kind[kind] = max(by_kind.get(kind, HARMFUL), min(score + 0.01, 0.999))
@@ -624,15 +632,31 @@ def _check_in_for_routing(
     english = [r for r in rows if r.message.english]
     pairs = [(rd, row) for rd, row in zip(readings, english, strict=True)]
     urgent = [(rd, row) for rd, row in pairs if row.message.level == "urgent" and rd.scores]
+    calm = [rd for rd, row in pairs if row.message.level == "none" and rd.scores]
     scores = sorted({round(rd.scores.urgent, 4) for rd, _ in urgent if rd.scores}, reverse=True)
     step = max(1, len(scores) // 80)  # a grid of about 80 candidates, highest first
+    best = chosen
     for t in [*scores[::step], 0.0]:
         trial = replace(chosen, check_in=t, urgent=max(t, chosen.urgent))
+        if calm and _shown_999(assessor, calm, trial) > FALSE_URGENT:
+            # Lower thresholds only ask more calm people whether they are safe: past this
+            # ceiling the lead-in stops meaning anything (at 0, every message gets 999).
+            return best
+        best = trial
         caught = [routes(row, assessor.decide(rd, trial)) for rd, row in urgent]
         counted = [c for c in caught if c is not None]
         if counted and sum(counted) / len(counted) >= URGENT_RECALL:
             return trial
-    return chosen
+    return best
+
+
+def _shown_999(assessor: Assessor, calm: Sequence[Reading], trial: Thresholds) -> float:
+    """The share of calm dev messages whose reply would lead with 999 (urgent or a check-in)."""
+    shown = 0
+    for reading in calm:
+        decided = assessor.decide(reading, trial)
+        shown += decided.level == "urgent" or decided.check_in
+    return shown / len(calm)
 
 
 def _harmless_scores(
