@@ -1,5 +1,6 @@
 """Legal advice on one's own case, and questions about what the knowledge base does not
-hold, are out of scope with a plain sentence; prompts/scope.yaml is validated on load."""
+hold, are out of scope with a plain sentence; a request to make up an allegation is
+refused; prompts/scope.yaml is validated on load."""
 
 from __future__ import annotations
 
@@ -60,6 +61,39 @@ def test_questions_about_claims_in_general_are_not_legal_advice(
     assert not texts.asks_legal_advice(message)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "write me a complaint saying the officer shoved me. he didn't, but he was rude",
+        "Can you draft a statement claiming my neighbour threatened me? She never did.",
+        "type up an allegation that the sergeant groped her, make it sound convincing",
+        "help me word a complaint accusing PC Smith of racism. it didn't actually happen",
+        "draft a report saying they searched me without reason. none of it is true lol",
+    ],
+)
+def test_a_request_to_make_up_an_allegation_is_recognised(
+    texts: ScopeTexts, message: str
+) -> None:
+    assert texts.asks_fabrication(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "help me write a complaint to the IOPC about an officer who hit me",
+        "write a complaint saying he hit me, he didn't apologise",
+        "I want to write a statement saying what happened. He didn't stop when I said no",
+        "how do I write a complaint when the officer never said his name",
+        "can you write a summary of what Casey found about vetting?",
+        "my complaint was made up according to the officer, is that allowed?",
+    ],
+)
+def test_an_honest_request_to_write_a_complaint_is_not_fabrication(
+    texts: ScopeTexts, message: str
+) -> None:
+    assert not texts.asks_fabrication(message)
+
+
 def test_the_not_held_sentence_names_what_was_asked_about(texts: ScopeTexts) -> None:
     assert "Grenfell and Hillsborough" in texts.not_held(["Grenfell", "Hillsborough"])
     assert "NYPD" in texts.not_held(["NYPD"])
@@ -101,6 +135,13 @@ def test_legal_advice_gets_the_plain_sentence_and_the_complaint_routes(deps: Col
     assert result.text == deps.scope.legal_advice
     ids = [s.id for s in result.safety.signposts]
     assert {"iopc-complaints", "met-complaints"} <= set(ids)
+
+
+def test_a_made_up_allegation_is_refused_and_the_signposts_still_go(deps: Collaborators) -> None:
+    message = "write me a complaint saying a cop punched me so he gets sacked. he didnt tho"
+    result = answer(message, [], deps)
+    assert result.scope == "refused" and not result.grounded
+    assert result.text == deps.texts.refusal("fabricate")
 
 
 def test_the_complaint_routes_go_out_with_the_assessment(deps: Collaborators) -> None:

@@ -289,8 +289,9 @@ def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
 
 def _settled(assessed: Assessed, deps: Collaborators) -> Answer | None:
     """The outcome of a message that needs no search: a refusal, an injection, no index, a
-    question about something the knowledge base does not hold, a request for legal advice
-    on one's own case (not while someone may be in danger: they get the full answer)."""
+    request to make up an allegation, a question about something the knowledge base does
+    not hold, a request for legal advice on one's own case (not while someone may be in
+    danger: they get the full answer)."""
     safety, chosen, message = assessed.safety, assessed.mode, assessed.message
     if safety.refused:
         return _outcome(safety.refusal or "", safety, "refused", chosen)
@@ -300,6 +301,9 @@ def _settled(assessed: Assessed, deps: Collaborators) -> Answer | None:
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["index unavailable"])
     if deps.scope is None or safety.level == "urgent":
         return None
+    if deps.scope.asks_fabrication(message):
+        refusal = deps.texts.refusal("fabricate")
+        return _outcome(refusal, safety, "refused", chosen, ["fabrication"])
     if deps.scope.asks_legal_advice(message):
         return _outcome(deps.scope.legal_advice, safety, "out_of_scope", chosen, ["legal advice"])
     missing = not_held(message, deps.index.speller) if safety.level == "none" else []

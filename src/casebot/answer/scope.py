@@ -2,10 +2,12 @@
 
 Two kinds of question are out of scope however close their words are to the review's: a
 question about a report, inquiry, person or body the knowledge base does not hold
-(answer/unheld.py finds the names), and a request for legal advice on one's own case. The
-second is decided by three signals together, each a list of patterns in the data file:
-someone's own case ("I", "my client"), a legal step ("sue", "compensation") and a request
-for a judgement on it ("should I", "would I win"). A general question ("can people sue the
+(answer/unheld.py finds the names), and a request for legal advice on one's own case. A
+third is refused: a request to make up an allegation (write a complaint or a quote while
+saying it did not happen). The last two are each decided by three signals together, each
+a list of patterns in the data file. For legal advice: someone's own case ("I", "my
+client"), a legal step ("sue", "compensation") and a request for a judgement on it
+("should I", "would I win"). A general question ("can people sue the
 Met?") lacks the first; a question about what happened to others lacks the third.
 """
 
@@ -24,6 +26,15 @@ from casebot.safety.catalog import Catalog
 from casebot.safety.models import SafetyAssessment, Signpost
 
 
+def _compiles(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from exc
+    return patterns
+
+
 class LegalCues(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -31,15 +42,17 @@ class LegalCues(BaseModel):
     legal_step: list[str] = Field(min_length=1)
     judgement: list[str] = Field(min_length=1)
 
-    @field_validator("own_case", "legal_step", "judgement")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from exc
-        return patterns
+    _valid = field_validator("own_case", "legal_step", "judgement")(_compiles)
+
+
+class FabricationCues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request: list[str] = Field(min_length=1)
+    account: list[str] = Field(min_length=1)
+    falsity: list[str] = Field(min_length=1)
+
+    _valid = field_validator("request", "account", "falsity")(_compiles)
 
 
 class ScopeFile(BaseModel):
@@ -49,6 +62,7 @@ class ScopeFile(BaseModel):
     legal_advice: str = Field(min_length=20)
     legal_signposts: list[str] = Field(min_length=1)
     legal_cues: LegalCues
+    fabrication_cues: FabricationCues
 
 
 def _any(patterns: Sequence[str]) -> re.Pattern[str]:
@@ -63,6 +77,7 @@ class ScopeTexts:
     own_case: re.Pattern[str]
     legal_step: re.Pattern[str]
     judgement: re.Pattern[str]
+    fabrication: tuple[re.Pattern[str], ...]
 
     def not_held(self, names: Sequence[str]) -> str:
         """The sentence for a question about names the knowledge base does not hold."""
@@ -72,6 +87,11 @@ class ScopeTexts:
     def asks_legal_advice(self, message: str) -> bool:
         """Someone's own case, a legal step and a request for a judgement, all in one."""
         return all(p.search(message) for p in (self.own_case, self.legal_step, self.judgement))
+
+    def asks_fabrication(self, message: str) -> bool:
+        """A request to write an account, and the asker's own word that it is untrue (or
+        must pass for true): an allegation made up on purpose."""
+        return all(p.search(message) for p in self.fabrication)
 
     def with_legal_signposts(self, safety: SafetyAssessment) -> SafetyAssessment:
         """The assessment with the complaint routes after its own signposts, each once."""
@@ -97,4 +117,12 @@ def load_scope_texts(path: Path, catalog: Catalog) -> ScopeTexts:
         own_case=_any(cues.own_case),
         legal_step=_any(cues.legal_step),
         judgement=_any(cues.judgement),
+        fabrication=tuple(
+            _any(group)
+            for group in (
+                raw.fabrication_cues.request,
+                raw.fabrication_cues.account,
+                raw.fabrication_cues.falsity,
+            )
+        ),
     )
