@@ -243,8 +243,9 @@ def test_gate_is_direction_aware_and_ignores_latency_regressions() -> None:
 
 def test_the_shipped_floors_gate_known_metrics_in_their_direction() -> None:
     floors = load_floors(FLOORS)
-    assert floors["evidence_recall_at_5"] == 0.9 and floors["false_urgent_rate"] == 0.03
+    assert floors["false_urgent_rate"] == 0.03  # issue 11's ceiling, a lower-better metric
     assert all(BY_NAME[name].better is not None for name in floors)
+    assert all(0.0 <= floors[name] <= 1.0 for name in floors if BY_NAME[name].fraction)
 
 
 @pytest.mark.parametrize(
