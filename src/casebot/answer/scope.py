@@ -17,9 +17,10 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from casebot.errors import PromptError
 from casebot.safety.catalog import Catalog
@@ -35,24 +36,24 @@ def _compiles(patterns: list[str]) -> list[str]:
     return patterns
 
 
+# One signal: alternatives, any of which sets it off. A cue set holds when all its signals do.
+Signal = Annotated[list[str], Field(min_length=1), AfterValidator(_compiles)]
+
+
 class LegalCues(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    own_case: list[str] = Field(min_length=1)
-    legal_step: list[str] = Field(min_length=1)
-    judgement: list[str] = Field(min_length=1)
-
-    _valid = field_validator("own_case", "legal_step", "judgement")(_compiles)
+    own_case: Signal
+    legal_step: Signal
+    judgement: Signal
 
 
 class FabricationCues(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    request: list[str] = Field(min_length=1)
-    account: list[str] = Field(min_length=1)
-    falsity: list[str] = Field(min_length=1)
-
-    _valid = field_validator("request", "account", "falsity")(_compiles)
+    request: Signal
+    account: Signal
+    falsity: Signal
 
 
 class ScopeFile(BaseModel):
@@ -74,9 +75,7 @@ class ScopeTexts:
     not_held_text: str
     legal_advice: str
     legal_signposts: tuple[Signpost, ...]
-    own_case: re.Pattern[str]
-    legal_step: re.Pattern[str]
-    judgement: re.Pattern[str]
+    legal: tuple[re.Pattern[str], ...]
     fabrication: tuple[re.Pattern[str], ...]
 
     def not_held(self, names: Sequence[str]) -> str:
@@ -86,7 +85,7 @@ class ScopeTexts:
 
     def asks_legal_advice(self, message: str) -> bool:
         """Someone's own case, a legal step and a request for a judgement, all in one."""
-        return all(p.search(message) for p in (self.own_case, self.legal_step, self.judgement))
+        return all(p.search(message) for p in self.legal)
 
     def asks_fabrication(self, message: str) -> bool:
         """A request to write an account, and the asker's own word that it is untrue (or
@@ -109,20 +108,15 @@ def load_scope_texts(path: Path, catalog: Catalog) -> ScopeTexts:
     unknown = [s for s in raw.legal_signposts if s not in catalog.by_id]
     if unknown:
         raise PromptError(f"{path}: legal_signposts name services not in the catalog: {unknown}")
-    cues = raw.legal_cues
     return ScopeTexts(
         not_held_text=raw.not_held,
         legal_advice=raw.legal_advice,
         legal_signposts=tuple(catalog.by_id[s].signpost() for s in raw.legal_signposts),
-        own_case=_any(cues.own_case),
-        legal_step=_any(cues.legal_step),
-        judgement=_any(cues.judgement),
-        fabrication=tuple(
-            _any(group)
-            for group in (
-                raw.fabrication_cues.request,
-                raw.fabrication_cues.account,
-                raw.fabrication_cues.falsity,
-            )
-        ),
+        legal=_signals(raw.legal_cues),
+        fabrication=_signals(raw.fabrication_cues),
     )
+
+
+def _signals(cues: BaseModel) -> tuple[re.Pattern[str], ...]:
+    """Each signal of a cue set as one pattern, in the order the set declares them."""
+    return tuple(_any(getattr(cues, name)) for name in type(cues).model_fields)
