@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import json
+import re
 from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
-from casebot.api.routes.widget import asset
+from casebot.api.routes.widget import FEEDBACK_SLOT, asset, widget_script
+from casebot.feedback.models import DOWN_REASONS, MAX_COMMENT, REASON_LABELS, UP_REASONS
 
 MAX_GZIPPED = 30 * 1024
 
@@ -19,10 +22,23 @@ def test_widget_js_is_javascript_cached_for_a_week_and_revalidated(client: TestC
     cache = response.headers["cache-control"]
     assert "public" in cache and "max-age=604800" in cache and "no-store" not in cache
     assert response.headers.get_list("cache-control") == [cache]
-    assert response.content == asset("widget.js")
+    assert response.content == widget_script()
     assert "customElements.define" in response.text
     again = client.get("/widget.js", headers={"if-none-match": response.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
+
+
+def test_widget_js_offers_the_feedback_reasons_the_api_accepts(client: TestClient) -> None:
+    assert FEEDBACK_SLOT in asset("widget.js").decode()
+    text = client.get("/widget.js").text
+    assert FEEDBACK_SLOT not in text
+    found = re.search(r"const FEEDBACK = (\{.*?\});\n", text)
+    assert found is not None
+    choices = json.loads(found.group(1))
+    assert [r["id"] for r in choices["up"]] == list(UP_REASONS)
+    assert [r["id"] for r in choices["down"]] == list(DOWN_REASONS)
+    assert all(r["label"] == REASON_LABELS[r["id"]] for r in choices["up"] + choices["down"])
+    assert choices["max_comment"] == MAX_COMMENT
 
 
 def test_widget_js_is_at_most_30_kb_gzipped(client: TestClient) -> None:

@@ -49,6 +49,7 @@ class Site:
     api: str  # casebot, serving /widget.js and /widget/demo
     host: str  # a support service's page on another origin, under a strict CSP
     store: GatedStore  # open; a test closes it to hold retrieval back
+    settings: Settings  # the app's, its feedback in SQLite in a tmp dir
 
 
 class _HostPage(http.server.BaseHTTPRequestHandler):
@@ -85,7 +86,9 @@ class _HostPage(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(real_settings: Settings, real_deps: Collaborators) -> Iterator[Site]:
+def site(
+    real_settings: Settings, real_deps: Collaborators, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
     host_port = free_port()
     host = f"http://127.0.0.1:{host_port}"
     assert real_deps.index is not None
@@ -93,14 +96,17 @@ def site(real_settings: Settings, real_deps: Collaborators) -> Iterator[Site]:
     deps = dataclasses.replace(
         real_deps, index=dataclasses.replace(real_deps.index, store=store)
     )
-    settings = real_settings.model_copy(update={"cors_origins": [host]})
+    feedback = tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
+    settings = real_settings.model_copy(
+        update={"cors_origins": [host], "feedback_url": f"sqlite:///{feedback}"}
+    )
     with serve(create_app(settings, build=lambda s, http: deps)) as api:
         handler = type("HostPage", (_HostPage,), {"api": api})
         server = http.server.ThreadingHTTPServer(("127.0.0.1", host_port), handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield Site(api, host, store)
+            yield Site(api, host, store, settings)
         finally:
             server.shutdown()
             server.server_close()

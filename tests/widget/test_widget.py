@@ -17,6 +17,7 @@ from tests.widget.conftest import ACCENT, HOST_EXIT, HOST_KEY, NEUTRAL, OpenDemo
 QUESTION = "What did the Casey review find about the freezers storing rape kits?"
 URGENT = "i'm going to kill myself tonight"
 WIDGET = "casebot-chat"
+QUESTION_BOX = f"{WIDGET} form:not(.rate) textarea"  # each answer's rating has a comment box
 
 
 def chat_requests(page: Page) -> list[Request]:
@@ -31,8 +32,8 @@ def open_launcher(page: Page) -> None:
 
 
 def ask(page: Page, question: str) -> None:
-    page.locator(f"{WIDGET} textarea").fill(question)
-    page.locator(f"{WIDGET} textarea").press("Enter")
+    page.locator(QUESTION_BOX).fill(question)
+    page.locator(QUESTION_BOX).press("Enter")
 
 
 def wait_answered(page: Page, replies: int = 1) -> None:
@@ -56,7 +57,7 @@ def test_the_launcher_opens_with_focus_on_the_question_and_closes_back_to_itself
     expect(page.locator(f"{WIDGET} .panel")).to_be_hidden()
     launch.click()
     expect(launch).to_have_attribute("aria-expanded", "true")
-    expect(page.locator(f"{WIDGET} textarea")).to_be_focused()
+    expect(page.locator(QUESTION_BOX)).to_be_focused()
     expect(page.locator(f"{WIDGET} .standing")).to_contain_text(
         "casebot is not an emergency service. If you are in danger, call 999."
     )
@@ -218,7 +219,7 @@ def test_nothing_is_stored_in_the_browser_and_clear_forgets_the_conversation(
     page.locator(f"{WIDGET} button.clear").click()
     expect(page.locator(f"{WIDGET} .log > li")).to_have_count(0)
     expect(announced(page)).to_have_text("Conversation cleared.")
-    expect(page.locator(f"{WIDGET} textarea")).to_be_focused()
+    expect(page.locator(QUESTION_BOX)).to_be_focused()
     ask(page, QUESTION)
     wait_answered(page)
     assert requests[2].post_data_json["history"] == []
@@ -234,13 +235,14 @@ def test_axe_finds_no_violations(demo: OpenDemo, axe_source: str, mode: str) -> 
     ask(page, QUESTION)
     wait_answered(page, 2)
     page.locator(f"{WIDGET} .answer button.ref").first.click()
+    page.locator(f"{WIDGET} .msg.bot").last.get_by_role("button", name="Not helpful").click()
     page.evaluate(axe_source)
     run = "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
     violations = page.evaluate(run)
     assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations] == []
     # axe reads inside the widget's shadow root: a nameless button there is found.
     page.evaluate(
-        f"document.querySelector('{WIDGET}').shadowRoot.querySelector('form')"
+        f"document.querySelector('{WIDGET}').shadowRoot.querySelector('form:not(.rate)')"
         ".append(document.createElement('button'))"
     )
     found = page.evaluate(run)
@@ -280,7 +282,7 @@ def test_the_keyboard_alone_opens_asks_reads_a_source_and_closes(demo: OpenDemo)
             break
     expect(launch).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.locator(f"{WIDGET} textarea")).to_be_focused()
+    expect(page.locator(QUESTION_BOX)).to_be_focused()
     page.keyboard.type(QUESTION)
     page.keyboard.press("Enter")
     wait_answered(page)
@@ -308,7 +310,7 @@ def test_a_375px_screen_keeps_the_input_above_the_keyboard(
     open_launcher(page)
     panel = page.locator(f"{WIDGET} .panel").bounding_box()
     assert panel is not None and panel["x"] >= 0 and panel["x"] + panel["width"] <= 375
-    textarea = page.locator(f"{WIDGET} textarea")
+    textarea = page.locator(QUESTION_BOX)
     assert textarea.evaluate("el => parseFloat(getComputedStyle(el).fontSize)") >= 16
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
     # An on-screen keyboard shrinks the visual viewport: the input stays above it.

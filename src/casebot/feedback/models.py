@@ -34,6 +34,28 @@ DOWN_REASONS = (
     "other",
 )
 MAX_COMMENT = 500
+# What a visitor reads for each reason; the widget is sent these with the reasons above, so
+# the list it offers is always the list the API accepts.
+REASON_LABELS: dict[str, str] = {
+    "accurate": "It was accurate",
+    "clear": "It was clear",
+    "found_support": "It helped me find support",
+    "inaccurate": "Something in it was wrong",
+    "unclear": "It was hard to follow",
+    "not_relevant": "It did not answer my question",
+    "missing_information": "Something was missing",
+    "upsetting": "It was upsetting",
+    "other": "Something else",
+}
+
+
+def widget_choices() -> dict[str, object]:
+    """The reasons offered with each thumb, labelled, and the comment's length limit."""
+
+    def labelled(reasons: tuple[str, ...]) -> list[dict[str, str]]:
+        return [{"id": r, "label": REASON_LABELS[r]} for r in reasons]
+
+    return {"up": labelled(UP_REASONS), "down": labelled(DOWN_REASONS), "max_comment": MAX_COMMENT}
 
 
 class Base(DeclarativeBase):

@@ -20,6 +20,10 @@
   const SHIFT_PRESSES = 3;
   const SHIFT_WINDOW_MS = 5000;
   const MARKER = /\[(\d+)\]/g;
+  // The reasons POST /v1/feedback accepts with each thumb, and the comment's limit: casebot
+  // writes its own list in here when it serves this file.
+  const FEEDBACK = /*casebot:feedback*/ null;
+  const SVG = "http://www.w3.org/2000/svg";
 
   const CSS = `
 :host{--casebot-accent:#1d4f91;--casebot-accent-text:#fff;--casebot-bg:#fff;--casebot-fg:#0b0c0c;
@@ -70,6 +74,21 @@ label{font-size:.9em;color:var(--casebot-muted)}
 textarea{width:100%;font-size:16px;min-height:44px;max-height:30vh;resize:vertical;padding:8px;border:2px solid var(--casebot-fg);border-radius:var(--casebot-radius);color:var(--casebot-fg);background:var(--casebot-bg)}
 .tools{display:flex;justify-content:space-between;align-items:center;padding:0 12px 8px;gap:8px}
 .head .exit{min-height:36px;padding:.3em .7em;border-color:var(--casebot-accent-text)}
+.feedback{margin-top:8px;display:flex;flex-direction:column;gap:8px}
+.thumbs{display:flex;flex-wrap:wrap;gap:8px}
+.thumb{display:inline-flex;align-items:center;gap:6px;background:var(--casebot-bg);color:var(--casebot-accent);border-color:var(--casebot-accent);padding:.3em .8em}
+.thumb svg{width:18px;height:18px;fill:currentColor}
+.thumb.down svg{transform:rotate(180deg)}
+.thumb[aria-pressed=true]{background:var(--casebot-accent);color:var(--casebot-accent-text)}
+form.rate{flex-direction:column;align-items:stretch;padding:0;border:0;gap:8px}
+fieldset{border:0;margin:0;padding:0;display:flex;flex-direction:column;gap:2px}
+legend{font-weight:700;padding:0;margin-bottom:4px}
+.choice{display:flex;align-items:center;gap:8px;min-height:36px;font-size:1em;color:var(--casebot-fg)}
+.choice input{width:20px;height:20px;margin:0;accent-color:var(--casebot-accent)}
+.hint{margin:0;font-size:.9em;color:var(--casebot-muted)}
+.rate .send{align-self:flex-start}
+.fb-error{margin:0;font-weight:700;border-left:4px solid var(--casebot-exit-bg);padding-left:8px}
+.thanks{margin:0}
 @media (max-width:480px){
  .launcher .panel{right:0;left:0;top:0;bottom:auto;width:100vw;max-width:100vw;height:var(--cb-vh);border-radius:0;z-index:2147483001}
  .launcher.open .dock .launch{display:none}
@@ -236,6 +255,133 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
   }
 
   let counter = 0;
+
+  // A thumb drawn here (no icon font, no image request); pointing down for "Not helpful".
+  function thumbIcon() {
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const cuff = document.createElementNS(SVG, "rect");
+    for (const [k, v] of Object.entries({ x: "2", y: "10", width: "4", height: "11", rx: "1" })) cuff.setAttribute(k, v);
+    const hand = document.createElementNS(SVG, "path");
+    hand.setAttribute("d", "M8 10l4.2-7.1c.8-1.3 2.9-.6 2.6 1L14 9h6c1.4 0 2.4 1.3 2 2.6l-2 7.6c-.3 1.1-1.3 1.8-2.4 1.8H8z");
+    svg.append(cuff, hand);
+    return svg;
+  }
+
+  async function postFeedback(chat, body) {
+    const headers = { "content-type": "application/json" };
+    if (chat.key) headers["X-Casebot-Key"] = chat.key;
+    const response = await fetch(`${chat.api}/v1/feedback`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+      referrerPolicy: "no-referrer",
+    });
+    return response.status;
+  }
+
+  function feedbackError(status) {
+    if (status === 429) return "Too many ratings just now. Please try again in a minute.";
+    return "Your feedback was not sent. Please try again.";
+  }
+
+  // One rating per answer: a thumb, then a reason from the API's own list and an optional
+  // comment. Sent once; the box then only says thank you.
+  function feedbackView(chat, answerId) {
+    const base = `${chat.uid}-fb${++counter}`;
+    const box = h("div", { class: "feedback", role: "group", "aria-label": "Feedback on this answer" });
+    const thumbs = {};
+    const reasons = h("fieldset");
+    const comment = h("textarea", {
+      id: `${base}-comment`,
+      rows: "2",
+      maxlength: String(FEEDBACK.max_comment),
+      "aria-describedby": `${base}-hint`,
+    });
+    const error = h("p", { class: "fb-error", role: "alert", hidden: true });
+    const send = h("button", { type: "submit", class: "primary send", text: "Send feedback" });
+    const form = h(
+      "form",
+      { class: "rate", hidden: true, onsubmit: (e) => submit(e) },
+      reasons,
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: `${base}-comment`, text: "Anything to add? (optional)" }),
+        h("p", {
+          class: "hint",
+          id: `${base}-hint`,
+          text: `Up to ${FEEDBACK.max_comment} characters. Please leave out names and contact details.`,
+        }),
+        comment,
+      ),
+      error,
+      send,
+    );
+    let rating = null;
+    let sending = false;
+
+    function choose(chosen) {
+      rating = chosen;
+      for (const [r, button] of Object.entries(thumbs)) button.setAttribute("aria-pressed", String(r === chosen));
+      const legend = chosen === "up" ? "What was good about it?" : "What went wrong?";
+      reasons.replaceChildren(
+        h("legend", { text: legend }),
+        ...FEEDBACK[chosen].map((r) =>
+          h("label", { class: "choice" }, h("input", { type: "radio", name: `${base}-reason`, value: r.id }), r.label),
+        ),
+      );
+      error.hidden = true;
+      form.hidden = false;
+      reasons.querySelector("input").focus();
+    }
+
+    function fail(text) {
+      error.textContent = text;
+      error.hidden = false;
+    }
+
+    async function submit(event) {
+      event.preventDefault();
+      if (sending) return;
+      const picked = reasons.querySelector("input:checked");
+      if (!picked) return fail("Choose a reason first.");
+      const written = comment.value.trim().slice(0, FEEDBACK.max_comment);
+      const body = { answer_id: answerId, rating, reason: picked.value, comment: written || null };
+      // aria-disabled, not disabled: a disabled button drops the keyboard's focus.
+      sending = true;
+      send.setAttribute("aria-disabled", "true");
+      error.hidden = true;
+      let status = 0;
+      try {
+        status = await postFeedback(chat, body);
+      } catch (_) {
+        /* offline or refused: said below, on one line */
+      }
+      sending = false;
+      send.removeAttribute("aria-disabled");
+      if (status !== 201) return fail(feedbackError(status));
+      const thanks = h("p", { class: "thanks", tabindex: "-1", text: "Thank you for your feedback." });
+      const hadFocus = box.contains(chat.shadowRoot.activeElement);
+      box.replaceChildren(thanks);
+      if (hadFocus) thanks.focus();
+    }
+
+    for (const r of ["up", "down"]) {
+      thumbs[r] = h(
+        "button",
+        { type: "button", class: `thumb ${r}`, "aria-pressed": "false", onclick: () => choose(r) },
+        thumbIcon(),
+        r === "up" ? "Helpful" : "Not helpful",
+      );
+    }
+    box.append(h("div", { class: "thumbs" }, thumbs.up, thumbs.down), form);
+    return box;
+  }
 
   class CasebotChat extends HTMLElement {
     constructor() {
@@ -465,7 +611,7 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
       else if (name === "delta") reply.delta(data.text);
       else if (name === "citations") reply.citations = data.citations;
       else if (name === "done") {
-        reply.done();
+        reply.done(data.answer_id);
         this.turns.push({ role: "assistant", content: reply.text.slice(0, MAX_TURN_CHARS) });
         this.announce(`casebot replied: ${reply.spoken()}`);
       } else if (name === "error") reply.fail();
@@ -496,8 +642,10 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
           view.text += text;
           answer.firstChild.textContent = view.text;
         },
-        done() {
+        done(answerId) {
           answer.replaceChildren(self.answerParagraph(view.text, view.citations, notes));
+          // Only an answer can be rated: a reply that stopped at its safety event has no id.
+          if (answerId && FEEDBACK) item.append(feedbackView(self, answerId));
         },
         spoken() {
           const plain = view.text.replace(MARKER, "").replace(/\s+([.,;:!?])/g, "$1");

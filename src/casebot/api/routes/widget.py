@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import cache
 from importlib import resources
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+
+from casebot.feedback.models import widget_choices
 
 router = APIRouter(tags=["widget"])
 
@@ -22,11 +25,22 @@ DEMO_CSP = (
 )
 INLINE_SLOT = "<!--inline-->"
 INLINE_WIDGET = '<casebot-chat data-casebot-mode="inline"></casebot-chat>'
+# Where widget.js takes the feedback reasons: filled from the API's own list when served.
+FEEDBACK_SLOT = "/*casebot:feedback*/ null"
 
 
 @cache
 def asset(name: str) -> bytes:
     return (resources.files("casebot.widget") / name).read_bytes()
+
+
+@cache
+def widget_script() -> bytes:
+    """widget.js with the feedback reasons the API accepts written into it."""
+    source = asset("widget.js").decode()
+    if FEEDBACK_SLOT not in source:
+        raise RuntimeError("widget.js has lost its feedback slot")
+    return source.replace(FEEDBACK_SLOT, json.dumps(widget_choices())).encode()
 
 
 def etag(body: bytes) -> str:
@@ -49,7 +63,7 @@ def _cached(request: Request, body: bytes, media_type: str) -> Response:
 def widget_js(request: Request) -> Response:
     """The `<casebot-chat>` web component. Embed it with
     `<script src="https://HOST/widget.js" data-casebot-key="pk_..." async></script>`."""
-    return _cached(request, asset("widget.js"), "text/javascript; charset=utf-8")
+    return _cached(request, widget_script(), "text/javascript; charset=utf-8")
 
 
 @router.get("/widget/demo.css", response_class=Response, include_in_schema=False)
