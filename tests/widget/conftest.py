@@ -13,23 +13,27 @@ import http.server
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
 from casebot.answer.pipeline import Collaborators
 from casebot.api.app import create_app
 from casebot.config import Settings
+from casebot.tenants.keys import hash_key
 from tests.fakes import GatedStore
 from tests.servers import free_port, serve
 
 CHROMIUM = Path(os.environ.get("CASEBOT_CHROMIUM", "/usr/bin/chromium"))
 NEUTRAL = "https://www.bbc.co.uk/weather"
-HOST_EXIT = "https://example.org/neutral"
+NEUTRAL_HOST = "https://example.org/"  # the exits a host or a tenant chooses are here
+HOST_EXIT = f"{NEUTRAL_HOST}neutral"
 HOST_KEY = "pk_test_host"
 ACCENT = "rgb(90, 45, 130)"
 
@@ -53,6 +57,9 @@ class Site:
 
 
 class _HostPage(http.server.BaseHTTPRequestHandler):
+    """/ : a page that themes the widget itself and chooses its own exit; /tenant/KEY : a
+    page that only embeds the widget with KEY, leaving the rest to the tenant's branding."""
+
     api = ""
 
     def do_GET(self) -> None:  # the stdlib names it so
@@ -60,12 +67,16 @@ class _HostPage(http.server.BaseHTTPRequestHandler):
             body = b"casebot-chat { --casebot-accent: rgb(90, 45, 130); }\n"
             self._send(body, "text/css", "")
             return
+        if self.path.startswith("/tenant/"):
+            key, head, extra = self.path.removeprefix("/tenant/"), "", ""
+        else:
+            key, head = HOST_KEY, '<link rel="stylesheet" href="/host.css">'
+            extra = f' data-casebot-exit-url="{HOST_EXIT}"'
         page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>A support service</title><link rel="stylesheet" href="/host.css"></head>
+<title>A support service</title>{head}</head>
 <body><main><h1>A support service</h1><p>Our page, with casebot on it.</p></main>
-<script src="{self.api}/widget.js" data-casebot-key="{HOST_KEY}"
- data-casebot-exit-url="{HOST_EXIT}" async></script></body></html>"""
+<script src="{self.api}/widget.js" data-casebot-key="{key}"{extra} async></script></body></html>"""
         policy = (
             f"default-src 'none'; script-src {self.api}; connect-src {self.api}; "
             "style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
@@ -85,20 +96,21 @@ class _HostPage(http.server.BaseHTTPRequestHandler):
         return
 
 
-@pytest.fixture(scope="module")
-def site(
-    real_settings: Settings, real_deps: Collaborators, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def _site(
+    settings: Settings, deps: Collaborators, tmp_path_factory: pytest.TempPathFactory,
+    configure: Callable[[str], dict[str, Any]],
 ) -> Iterator[Site]:
+    """casebot and a host page on another origin; `configure(host)` gives the settings that
+    depend on the host's origin."""
     host_port = free_port()
     host = f"http://127.0.0.1:{host_port}"
-    assert real_deps.index is not None
-    store = GatedStore(real_deps.index.store, open_=True)
-    deps = dataclasses.replace(
-        real_deps, index=dataclasses.replace(real_deps.index, store=store)
-    )
+    assert deps.index is not None
+    store = GatedStore(deps.index.store, open_=True)
+    deps = dataclasses.replace(deps, index=dataclasses.replace(deps.index, store=store))
     feedback = tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
-    settings = real_settings.model_copy(
-        update={"cors_origins": [host], "feedback_url": f"sqlite:///{feedback}"}
+    settings = settings.model_copy(
+        update={"feedback_url": f"sqlite:///{feedback}", **configure(host)}
     )
     with serve(create_app(settings, build=lambda s, http: deps)) as api:
         handler = type("HostPage", (_HostPage,), {"api": api})
@@ -113,9 +125,68 @@ def site(
             store.gate.set()
 
 
+@pytest.fixture(scope="module")
+def site(
+    real_settings: Settings, real_deps: Collaborators, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """casebot open (no tenants file), the host page's origin allowed by CORS."""
+    with _site(real_settings, real_deps, tmp_path_factory, lambda host: {"cors_origins": [host]}) as site:
+        yield site
+
+
+# Tenants for the branding tests: their keys, and a tenants file naming the host's origin.
+BRANDED_KEY = "cbk_test_branded"
+CLASHING_KEY = "cbk_test_clashing"
+ONE_ANSWER_KEY = "cbk_test_one_answer"
+BRANDED = {
+    "name": "Borough Support Chat",
+    "primary_colour": "#5a2d82",
+    "background_colour": "#fffdf5",
+    "text_colour": "#1f2937",
+    "exit_url": f"{NEUTRAL_HOST}borough-exit",
+}
+# Yellow links on white, pale grey text on white: neither passes AA.
+CLASHING = {
+    "name": "Clashing Colours",
+    "primary_colour": "#ffe600",
+    "background_colour": "#ffffff",
+    "text_colour": "#dddddd",
+}
+
+
+def tenants_file(directory: Path, origin: str) -> Path:
+    def tenant(id_: str, key: str, branding: dict[str, str], **more: Any) -> dict[str, Any]:
+        return {"id": id_, "name": branding["name"], "key_sha256": hash_key(key),
+                "origins": [origin], "branding": branding, **more}
+
+    tenants = [
+        tenant("borough", BRANDED_KEY, BRANDED),
+        tenant("clashing", CLASHING_KEY, CLASHING),
+        # One question a minute: the second is shed after its safety event, with no answer.
+        tenant("one-answer", ONE_ANSWER_KEY, {"name": "One Answer"}, limits={"client": "1/minute"}),
+    ]
+    path = directory / "tenants.yaml"
+    path.write_text(yaml.safe_dump({"tenants": tenants}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tenant_site(
+    real_settings: Settings, real_deps: Collaborators, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """casebot with a tenants file in a tmp dir whose tenants' site is the host page."""
+    directory = tmp_path_factory.mktemp("tenants")
+
+    def configure(host: str) -> dict[str, Any]:
+        return {"tenants_file": tenants_file(directory, host), "cors_origins": []}
+
+    with _site(real_settings, real_deps, tmp_path_factory, configure) as site:
+        yield site
+
+
 def _offline(route: Route) -> None:
     """The neutral sites answer with a plain page; anything else off the machine fails."""
-    if route.request.url.startswith((NEUTRAL, HOST_EXIT)):
+    if route.request.url.startswith((NEUTRAL, NEUTRAL_HOST)):
         route.fulfill(status=200, content_type="text/html", body="<title>neutral</title>")
     else:
         route.abort()

@@ -24,11 +24,28 @@
   // writes its own list in here when it serves this file.
   const FEEDBACK = /*casebot:feedback*/ null;
   const SVG = "http://www.w3.org/2000/svg";
+  // The default colours, as six-digit hex so a tenant's can be checked against them.
+  const COLOURS = {
+    accent: "#1d4f91",
+    "accent-text": "#ffffff",
+    bg: "#ffffff",
+    fg: "#0b0c0c",
+    muted: "#484949",
+    border: "#b1b4b6",
+    focus: "#ffdd00",
+    "exit-bg": "#a4161a",
+    "exit-text": "#ffffff",
+    "urgent-bg": "#fdf0f0",
+    "card-bg": "#f3f2f1",
+  };
+  const AA = 4.5; // WCAG 2 AA, normal text
+  const colourVars = (colours) =>
+    Object.entries(colours)
+      .map(([name, value]) => `--casebot-${name}:${value};`)
+      .join("");
 
   const CSS = `
-:host{--casebot-accent:#1d4f91;--casebot-accent-text:#fff;--casebot-bg:#fff;--casebot-fg:#0b0c0c;
---casebot-muted:#484949;--casebot-border:#b1b4b6;--casebot-focus:#fd0;--casebot-exit-bg:#a4161a;
---casebot-exit-text:#fff;--casebot-urgent-bg:#fdf0f0;--casebot-card-bg:#f3f2f1;--casebot-radius:6px;
+:host{${colourVars(COLOURS)}--casebot-radius:6px;
 --casebot-font:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;--casebot-width:380px;
 --cb-vh:100dvh;font-family:var(--casebot-font);color:var(--casebot-fg);font-size:16px;line-height:1.4}
 *,*::before,*::after{box-sizing:border-box}
@@ -130,6 +147,43 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
       /* not a URL */
     }
     return fallback;
+  }
+
+  // WCAG 2 relative luminance and contrast ratio of two "#rrggbb" colours.
+  function luminance(hex) {
+    const [r, g, b] = [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+
+  function contrast(a, b) {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  }
+
+  const readable = (text, grounds) => grounds.every((g) => contrast(text, g) >= AA);
+  const hexColour = (value) => (/^#[0-9a-f]{6}$/i.test(value || "") ? value.toLowerCase() : null);
+
+  // A tenant's colours where every text they touch stays AA-readable; each group that would
+  // not keeps the defaults. Text and background change together or not at all (cards and
+  // the standing line keep their own light grounds); the accent is checked against the
+  // grounds it is written on, and text on it is white or near-black, whichever reads better.
+  function brandColours(branding) {
+    const chosen = {};
+    const fg = hexColour(branding.text_colour);
+    const bg = hexColour(branding.background_colour);
+    const grounds = [COLOURS["card-bg"], COLOURS["urgent-bg"]];
+    if (fg && bg && readable(fg, [bg, ...grounds]) && readable(COLOURS.muted, [bg])) {
+      Object.assign(chosen, { fg, bg });
+    }
+    const accent = hexColour(branding.primary_colour);
+    const onAccent = accent && [COLOURS["accent-text"], COLOURS.fg].sort((a, b) => contrast(b, accent) - contrast(a, accent))[0];
+    if (accent && readable(accent, [chosen.bg || COLOURS.bg, ...grounds]) && readable(onAccent, [accent])) {
+      Object.assign(chosen, { accent, "accent-text": onAccent });
+    }
+    return chosen;
   }
 
   function scriptOrigin() {
@@ -399,6 +453,10 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
       return fromScript || fallback;
     }
 
+    chosenByPage(name) {
+      return Boolean(this.dataset[name] || (SCRIPT && SCRIPT.dataset[name]));
+    }
+
     connectedCallback() {
       if (this.built) return;
       this.built = true;
@@ -411,8 +469,44 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
       shared = shared || sheet(CSS);
       this.shadowRoot.adoptedStyleSheets = [shared];
       this.render();
+      if (this.key) this.loadBranding();
       this.onViewport = () => this.fitViewport();
       if (window.visualViewport) window.visualViewport.addEventListener("resize", this.onViewport);
+    }
+
+    // The tenant's name, colours and exit destination (GET /v1/tenant). What the host page
+    // set on the element or script wins; without a tenant (casebot running open) or when
+    // the request fails, the widget keeps its own defaults.
+    async loadBranding() {
+      let tenant = null;
+      try {
+        const response = await fetch(`${this.api}/v1/tenant`, {
+          headers: { "X-Casebot-Key": this.key },
+          credentials: "omit",
+          cache: "no-store",
+          referrerPolicy: "no-referrer",
+        });
+        if (response.ok) tenant = await response.json();
+      } catch (_) {
+        /* the defaults stay */
+      }
+      if (tenant && tenant.id !== "open" && tenant.branding) this.brand(tenant.branding);
+    }
+
+    brand(branding) {
+      if (!this.chosenByPage("casebotTitle") && branding.name) {
+        this.title = branding.name;
+        this.heading.textContent = branding.name;
+        if (this.launchBtn) this.launchBtn.textContent = branding.name;
+      }
+      if (!this.chosenByPage("casebotExitUrl") && branding.exit_url) {
+        this.exitUrl = safeUrl(branding.exit_url, this.exitUrl);
+        for (const link of this.shadowRoot.querySelectorAll("a.exit")) link.href = this.exitUrl;
+      }
+      const colours = brandColours(branding);
+      if (Object.keys(colours).length) {
+        this.shadowRoot.adoptedStyleSheets = [shared, sheet(`:host{${colourVars(colours)}}`)];
+      }
     }
 
     disconnectedCallback() {
@@ -480,6 +574,7 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
         ? h("button", { type: "button", class: "close", "aria-label": "Close chat", text: "Close", onclick: () => this.close() })
         : null;
       const heading = h("h2", { id: id("title"), text: this.title });
+      this.heading = heading;
       this.panel = h(
         "div",
         {
