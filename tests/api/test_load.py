@@ -3,9 +3,10 @@ shed with 503 and Retry-After, and an urgent message still gets its safety reply
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.api.conftest import OpenClient
 from tests.api.test_app import URGENT, assert_error, assert_urgent_first
 from tests.contract import assert_chat_contract
 from tests.fakes import HashingEmbedder
+from tests.sse import parse
 
 FREEZERS = "what did the review say about freezers"
 
@@ -107,3 +109,95 @@ def test_work_past_its_deadline_is_504_but_an_urgent_message_still_gets_999(
     assert time.monotonic() - started < 6
     assert urgent.status_code == 200
     assert_urgent_first(urgent.json())
+
+
+class ThreadsSeen(GatedEmbedder):
+    """Records which threads embed: the pool's are named casebot-work."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        self.threads.append(threading.current_thread().name)
+        return super().embed(texts)
+
+
+def _one_place(tiny_index: Settings) -> Settings:
+    return tiny_index.model_copy(update={"work_threads": 1, "work_queue": 0, "retry_after_s": 7})
+
+
+def _complete(client: TestClient, message: str, stream: bool = False) -> httpx.Response:
+    body = {"model": "casebot", "messages": [{"role": "user", "content": message}]}
+    return client.post("/v1/chat/completions", json={**body, "stream": stream})
+
+
+def test_a_full_pool_sheds_streams_and_completions_with_503_before_any_event(
+    open_client: OpenClient, tiny_index: Settings, gated: GatedEmbedder
+) -> None:
+    client = _open(open_client, _one_place(tiny_index), gated)
+    stuck = _fill(client, gated, 1)
+    started = time.monotonic()
+    shed = [
+        client.post("/v1/chat/stream", json={"message": FREEZERS}),
+        _complete(client, FREEZERS),
+        _complete(client, FREEZERS, stream=True),
+    ]
+    assert time.monotonic() - started < 5, "shedding does not wait for a place"
+    for response in shed:
+        assert_error(response, 503, "overloaded")
+        assert response.headers["retry-after"] == "7"
+    gated.gate.set()
+    assert stuck[0].result(timeout=30).status_code == 200
+
+
+def test_an_urgent_stream_or_completion_on_a_full_pool_still_gets_999(
+    open_client: OpenClient, tiny_index: Settings, gated: GatedEmbedder
+) -> None:
+    client = _open(open_client, _one_place(tiny_index), gated)
+    stuck = _fill(client, gated, 1)
+    found = parse(client.post("/v1/chat/stream", json={"message": URGENT}).text)
+    assert [e.name for e in found] == ["safety", "delta", "citations", "done"]
+    assert_urgent_first({"safety": found[0].json()})
+    assert found[1].json()["text"] == OVERLOADED
+    assert found[-1].json()["grounded"] is False
+    plain = _complete(client, URGENT)
+    assert plain.status_code == 200
+    extension = plain.json()["casebot"]
+    assert_urgent_first(extension)
+    assert extension["answer"] == OVERLOADED
+    assert plain.json()["choices"][0]["message"]["content"].startswith(
+        extension["safety"]["message"]
+    )
+    chunks = [e.data for e in parse(_complete(client, URGENT, stream=True).text)]
+    assert chunks[-1] == "[DONE]"
+    first = json.loads(chunks[0])["choices"][0]["delta"]["content"]
+    assert first.startswith(extension["safety"]["message"]) and "999" in first
+    gated.gate.set()
+    assert stuck[0].result(timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda c: c.post("/v1/chat/stream", json={"message": FREEZERS}),
+        lambda c: _complete(c, FREEZERS),
+        lambda c: _complete(c, FREEZERS, stream=True),
+    ],
+    ids=["stream", "completion", "streamed completion"],
+)
+def test_streams_and_completions_embed_on_the_pool_and_give_their_place_back(
+    open_client: OpenClient,
+    tiny_index: Settings,
+    ask: Callable[[TestClient], httpx.Response],
+) -> None:
+    embedder = ThreadsSeen()
+    client = _open(open_client, _one_place(tiny_index), embedder)
+    embedder.threads.clear()  # start-up's warm-up embeds on a start-up thread
+    # One place: a place kept after an answer would shed every request after the first.
+    for _ in range(3):
+        response = ask(client)
+        assert response.status_code == 200, response.text
+        assert "overloaded" not in response.text
+    assert embedder.threads and all(t.startswith("casebot-work") for t in embedder.threads)
+    assert client.app.state.pool.admitted == 0  # type: ignore[attr-defined]

@@ -237,11 +237,31 @@ def test_a_client_that_goes_away_cancels_the_model_call(
         httpx.Client(base_url=base, timeout=30) as client,
         client.stream("POST", "/v1/chat/stream", json={"message": FREEZERS}) as response,
     ):
-        first = next(events(response.iter_lines()))
-        assert first.name == "safety"
+        # Held: a dropped iterator closes the response, and the client would leave before
+        # the model is called.
+        found = events(response.iter_lines())
+        assert next(found).name == "safety"
         assert called.wait(10), "the model was never called"
     # The response is closed: the client has gone.
     assert cancelled.wait(10), "the model call went on after the client left"
+
+
+def test_a_client_that_leaves_after_the_safety_event_gives_its_pool_place_back(
+    served: Callable[..., str], tiny_index: Settings
+) -> None:
+    one_place = {"work_threads": 1, "work_queue": 0, "rate_limit_client": "1000/minute"}
+    base = served(tiny_index.model_copy(update=one_place))
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for _ in range(3):
+            with client.stream("POST", "/v1/chat/stream", json={"message": FREEZERS}) as left:
+                assert next(events(left.iter_lines())).name == "safety"
+            # One place: a place kept by a stream whose client left sheds every request.
+            deadline = time.monotonic() + 10
+            answered = client.post("/v1/chat", json={"message": FREEZERS})
+            while answered.status_code == 503 and time.monotonic() < deadline:
+                time.sleep(0.05)
+                answered = client.post("/v1/chat", json={"message": FREEZERS})
+            assert answered.status_code == 200, answered.text
 
 
 def test_a_model_that_hangs_gives_way_to_the_extractive_answer_after_the_deadline(

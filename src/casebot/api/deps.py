@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from casebot.answer.pipeline import Collaborators
+from casebot.api.admission import Work
 from casebot.api.limits import RateLimits, Refusal
 from casebot.api.metrics import Metrics
 from casebot.api.middleware import DEADLINE
@@ -55,6 +56,15 @@ async def work_timeout(request: Request) -> float:
     return max(0.0, deadline - asyncio.get_running_loop().time() - TRIAGE_RESERVE_S)
 
 
+async def get_work(
+    request: Request,
+    deps: Annotated[Collaborators, Depends(get_collaborators)],
+    pool: Annotated[WorkPool, Depends(get_pool)],
+    timeout: Annotated[float, Depends(work_timeout)],
+) -> Work:
+    return Work(request, pool, deps, timeout)
+
+
 async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
@@ -97,5 +107,6 @@ CollaboratorsDep = Annotated[Collaborators, Depends(get_collaborators)]
 IndexDep = Annotated[LoadedIndex, Depends(get_index)]
 PoolDep = Annotated[WorkPool, Depends(get_pool)]
 WorkTimeout = Annotated[float, Depends(work_timeout)]
+WorkDep = Annotated[Work, Depends(get_work)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]

@@ -7,9 +7,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from casebot.answer.models import Answer
-from casebot.answer.pipeline import History, answer, safety_reply, triage
+from casebot.answer.pipeline import History, safety_reply
 from casebot.api.convert import chat_response, safety_out
-from casebot.api.deps import CollaboratorsDep, MetricsDep, PoolDep, WorkTimeout, count_request
+from casebot.api.deps import CollaboratorsDep, MetricsDep, WorkDep, count_request
 from casebot.api.limits import Refusal
 from casebot.api.middleware import OUTCOME
 from casebot.api.schemas import (
@@ -20,7 +20,7 @@ from casebot.api.schemas import (
     error_responses,
 )
 from casebot.api.tenancy import localise
-from casebot.errors import DeadlineExceeded, Overloaded, RateLimited
+from casebot.errors import RateLimited
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -31,12 +31,7 @@ router = APIRouter(prefix="/v1", tags=["chat"])
     responses=error_responses(*POST_ERRORS, 429, s429=FailedChatResponse, s500=FailedChatResponse),
 )
 async def chat(
-    body: ChatRequest,
-    request: Request,
-    deps: CollaboratorsDep,
-    metrics: MetricsDep,
-    pool: PoolDep,
-    timeout: WorkTimeout,
+    body: ChatRequest, request: Request, deps: CollaboratorsDep, metrics: MetricsDep, work: WorkDep
 ) -> ChatResponse | JSONResponse:
     """Answer a question with citations; safety signposts come with every answer, and with
     a rate-limited request too (the answer is shed, the signposts never are). When casebot
@@ -47,17 +42,10 @@ async def chat(
         shed = await run_in_threadpool(safety_reply, body.message, history, deps, body.mode)
         setattr(request.state, OUTCOME, outcome(shed))
         return _limited(_localised(request, shed), refusal, metrics)
-    try:
-        result = await pool.run(timeout, answer, body.message, history, deps, body.mode)
-    except (Overloaded, DeadlineExceeded) as exc:
-        busy = await pool.triage(triage, body.message, history, deps, body.mode)
-        if busy is None:
-            setattr(request.state, OUTCOME, {"shed": True})
-            raise exc from None
-        result = busy
+    result = await work.answer(body.message, history, body.mode)
     metrics.observe_answer(result)
     setattr(request.state, OUTCOME, outcome(result))
-    return chat_response(_localised(request, result))
+    return chat_response(result)
 
 
 def outcome(result: Answer) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -11,10 +10,10 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.concurrency import run_in_threadpool
+from starlette.background import BackgroundTask
 
-from casebot.answer.pipeline import AnswerFailed, Assessed, Collaborators, answer, assess
-from casebot.answer.stream import complete
+from casebot.answer.pipeline import AnswerFailed
+from casebot.api.admission import Started
 from casebot.api.completions import (
     MODEL_ID,
     ChatCompletion,
@@ -31,7 +30,7 @@ from casebot.api.completions import (
     usage,
 )
 from casebot.api.convert import chat_response, safety_out
-from casebot.api.deps import CollaboratorsDep
+from casebot.api.deps import WorkDep
 from casebot.api.schemas import (
     POST_ERRORS,
     ChatResponse,
@@ -40,7 +39,6 @@ from casebot.api.schemas import (
     FailedChatResponse,
     error_responses,
 )
-from casebot.api.tenancy import localise
 from casebot.config import Settings
 from casebot.errors import ModelNotFound
 
@@ -59,6 +57,9 @@ With `"stream": true` the reply is `text/event-stream` of `chat.completion.chunk
 the first carries the role and the safety lead-in (sent before retrieval or any model
 call), then the answer a sentence at a time, then the footnotes, then a chunk with
 `finish_reason: "stop"` and the `{MODEL_ID}` extension, then `data: [DONE]`.
+
+When casebot is too busy the request is refused with 503 and Retry-After, except an urgent
+message: it is answered with the safety lead-in and a short answer saying casebot is busy.
 """
 
 
@@ -92,22 +93,22 @@ def get_model(model: str) -> ModelCard:
     },
 )
 async def chat_completions(
-    body: CompletionRequest, deps: CollaboratorsDep, request: Request
+    body: CompletionRequest, request: Request, work: WorkDep
 ) -> JSONResponse | EventSourceResponse:
     _check_model(body.model)
     question, history = question_and_history(body)
     if not body.stream:
-        result = await run_in_threadpool(answer, question, history, deps, None)
-        result = dataclasses.replace(result, safety=localise(request, result.safety))
+        result = await work.answer(question, history, None)
         return JSONResponse(completion(chat_response(result), question).model_dump())
-    assessed = await run_in_threadpool(assess, question, history, deps, None)
-    assessed = dataclasses.replace(assessed, safety=localise(request, assessed.safety))
+    started = await work.start(question, history, None)
     settings: Settings = request.app.state.settings
     include_usage = body.stream_options is not None and body.stream_options.include_usage
     return EventSourceResponse(
-        completion_chunks(assessed, deps, include_usage),
+        completion_chunks(started, question, include_usage),
         ping=settings.stream_heartbeat_s,
         headers={"X-Accel-Buffering": "no"},
+        # Releases the pool place of a stream whose chunks never began.
+        background=BackgroundTask(started.release),
     )
 
 
@@ -117,7 +118,7 @@ def _check_model(model: str) -> None:
 
 
 async def completion_chunks(
-    assessed: Assessed, deps: Collaborators, include_usage: bool
+    started: Started, question: str, include_usage: bool
 ) -> AsyncIterator[ServerSentEvent]:
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
@@ -130,14 +131,17 @@ async def completion_chunks(
         )
         return ServerSentEvent(body.data())
 
-    first = lead_in(safety_out(assessed.safety))
-    yield chunk(Delta(role="assistant", content=first))
+    first = lead_in(safety_out(started.safety))
     try:
-        result = await complete(assessed, deps)
-    except AnswerFailed:
-        error = ErrorBody(code="internal_error", message="Something went wrong on our side.")
-        yield ServerSentEvent(ErrorResponse(error=error).model_dump_json())
-        return
+        yield chunk(Delta(role="assistant", content=first))
+        try:
+            result = await started.rest()
+        except AnswerFailed:
+            error = ErrorBody(code="internal_error", message="Something went wrong on our side.")
+            yield ServerSentEvent(ErrorResponse(error=error).model_dump_json())
+            return
+    finally:
+        started.release()
     response = chat_response(result)
     for text in result.deltas:
         yield chunk(Delta(content=text))
@@ -148,7 +152,7 @@ async def completion_chunks(
     if include_usage:
         text = first + result.text + notes
         last = ChatCompletionChunk(
-            id=completion_id, created=created, choices=[], usage=usage(assessed.message, text)
+            id=completion_id, created=created, choices=[], usage=usage(question, text)
         )
         yield ServerSentEvent(last.data())
     yield ServerSentEvent("[DONE]")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from casebot.answer.pipeline import AnswerFailed, Assessed, Collaborators, assess
-from casebot.answer.stream import complete
+from casebot.answer.pipeline import AnswerFailed, assess
+from casebot.api.admission import Started
 from casebot.api.convert import chat_response, safety_out
-from casebot.api.deps import CollaboratorsDep, count_request
+from casebot.api.deps import WorkDep, count_request
 from casebot.api.limits import Refusal
 from casebot.api.schemas import (
     POST_ERRORS,
@@ -28,6 +28,7 @@ from casebot.api.schemas import (
 from casebot.api.tenancy import localise
 from casebot.config import Settings
 from casebot.errors import RateLimited
+from casebot.safety.models import SafetyAssessment
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -43,6 +44,10 @@ Server-Sent Events, in this order:
 - `error` ({"code", "message"}) instead of the rest when the answer fails after `safety`,
   or when the client is over a rate limit (`rate_limited`: the answer is shed, never the
   safety event).
+
+When casebot is too busy (every place in its work pool taken) the request is refused
+with 503 and Retry-After before any event, except an urgent message: its stream carries
+the safety event, then a short answer saying casebot is busy.
 
 A comment line (`: ping`) goes out every CASEBOT_STREAM_HEARTBEAT_S seconds (15 by default)
 while the stream is idle. A client that disconnects cancels the model call; a model that
@@ -112,40 +117,56 @@ EXAMPLE = (
         **error_responses(*POST_ERRORS, 429),
     },
 )
-async def chat_stream(
-    body: ChatRequest, deps: CollaboratorsDep, request: Request
-) -> EventSourceResponse:
+async def chat_stream(body: ChatRequest, request: Request, work: WorkDep) -> EventSourceResponse:
     history = [(turn.role, turn.content) for turn in body.history]
     refusal = await run_in_threadpool(count_request, request, "chat")
-    # Assessed before the response starts: a failure here is a plain 500, and the stream
-    # opens with the assessment (the tenant's local services among its signposts).
-    assessed = await run_in_threadpool(assess, body.message, history, deps, body.mode)
-    assessed = dataclasses.replace(assessed, safety=localise(request, assessed.safety))
     settings: Settings = request.app.state.settings
-    events = chat_events(assessed, deps) if refusal is None else shed_events(assessed, refusal)
+    # Assessed before the response starts: a failure here is a plain 500, a full pool a 503
+    # (unless the message is urgent), and the stream opens with the assessment (the
+    # tenant's local services among its signposts).
+    if refusal is not None:
+        assessed = await run_in_threadpool(assess, body.message, history, work.deps, body.mode)
+        safety = localise(request, assessed.safety)
+        return _respond(shed_events(safety, refusal), settings)
+    started = await work.start(body.message, history, body.mode)
+    return _respond(chat_events(started), settings, BackgroundTask(started.release))
+
+
+def _respond(
+    events: AsyncIterator[ServerSentEvent],
+    settings: Settings,
+    background: BackgroundTask | None = None,
+) -> EventSourceResponse:
+    # The background task releases the pool place of a stream whose events never began.
     return EventSourceResponse(
         events,
         ping=settings.stream_heartbeat_s,
         headers={"X-Accel-Buffering": "no"},
+        background=background,
     )
 
 
-async def shed_events(assessed: Assessed, refusal: Refusal) -> AsyncIterator[ServerSentEvent]:
+async def shed_events(
+    safety: SafetyAssessment, refusal: Refusal
+) -> AsyncIterator[ServerSentEvent]:
     """Over a limit: the answer is shed, the safety event never is."""
-    yield ServerSentEvent(safety_out(assessed.safety).model_dump_json(), event="safety")
+    yield ServerSentEvent(safety_out(safety).model_dump_json(), event="safety")
     message = f"too many requests from this {refusal.limit}; try again later"
     error = ErrorBody(code=RateLimited.code, message=message)
     yield ServerSentEvent(error.model_dump_json(), event="error")
 
 
-async def chat_events(assessed: Assessed, deps: Collaborators) -> AsyncIterator[ServerSentEvent]:
-    yield ServerSentEvent(safety_out(assessed.safety).model_dump_json(), event="safety")
+async def chat_events(started: Started) -> AsyncIterator[ServerSentEvent]:
     try:
-        answer = await complete(assessed, deps)
-    except AnswerFailed:
-        error = ErrorBody(code="internal_error", message="Something went wrong on our side.")
-        yield ServerSentEvent(error.model_dump_json(), event="error")
-        return
+        yield ServerSentEvent(safety_out(started.safety).model_dump_json(), event="safety")
+        try:
+            answer = await started.rest()
+        except AnswerFailed:
+            error = ErrorBody(code="internal_error", message="Something went wrong on our side.")
+            yield ServerSentEvent(error.model_dump_json(), event="error")
+            return
+    finally:
+        started.release()
     for text in answer.deltas:
         yield ServerSentEvent(StreamDelta(text=text).model_dump_json(), event="delta")
     response = chat_response(answer)
