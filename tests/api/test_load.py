@@ -94,6 +94,11 @@ def test_a_saturated_pool_sheds_with_503_and_retry_after_while_health_and_999_an
     gated.gate.set()
     assert [f.result(timeout=30).status_code for f in stuck] == [200, 200]
     assert client.post("/v1/chat", json={"message": FREEZERS}).status_code == 200
+    metrics = client.get("/metrics").text
+    # The shed chat and search, and the urgent chat answered from triage alone.
+    assert 'casebot_pool_shed_total{route="/v1/chat"} 2.0' in metrics
+    assert 'casebot_pool_shed_total{route="/v1/search"} 1.0' in metrics
+    assert "casebot_pool_in_flight 0.0" in metrics
 
 
 def test_work_past_its_deadline_is_504_but_an_urgent_message_still_gets_999(
@@ -147,6 +152,11 @@ def test_a_full_pool_sheds_streams_and_completions_with_503_before_any_event(
     for response in shed:
         assert_error(response, 503, "overloaded")
         assert response.headers["retry-after"] == "7"
+    metrics = client.get("/metrics").text
+    assert 'casebot_pool_shed_total{route="/v1/chat/stream"} 1.0' in metrics
+    assert 'casebot_pool_shed_total{route="/v1/chat/completions"} 2.0' in metrics
+    assert 'casebot_pool_admitted_total{route="/v1/chat"} 1.0' in metrics
+    assert "casebot_pool_in_flight 1.0" in metrics
     gated.gate.set()
     assert stuck[0].result(timeout=30).status_code == 200
 

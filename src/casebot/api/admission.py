@@ -8,18 +8,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import Request
 
 from casebot.answer.models import Answer
 from casebot.answer.pipeline import Assessed, Collaborators, History, answer, assess, triage
 from casebot.answer.stream import complete
-from casebot.api.middleware import OUTCOME
+from casebot.api.middleware import OUTCOME, route_template
 from casebot.api.tenancy import localise
 from casebot.api.workpool import Ticket, WorkPool
 from casebot.config import RequestedMode
 from casebot.errors import DeadlineExceeded, Overloaded
 from casebot.safety.models import SafetyAssessment
+
+T = TypeVar("T")
 
 
 def _nothing() -> None:
@@ -47,10 +50,20 @@ class Work:
     deps: Collaborators
     timeout: float  # seconds the work may take before DeadlineExceeded
 
+    @property
+    def route(self) -> str:
+        """The route's template (the pool's metrics label): never the path itself."""
+        return route_template(self.request.scope) or "unmatched"
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """`fn(*args)` as one job: Overloaded when the pool is full, DeadlineExceeded when
+        it runs out of time."""
+        return await self.pool.run(self.route, self.timeout, fn, *args)
+
     async def answer(self, message: str, history: History, mode: RequestedMode | None) -> Answer:
         """The whole answer as one job, or the urgent safety reply when there is no room."""
         try:
-            result = await self.pool.run(self.timeout, answer, message, history, self.deps, mode)
+            result = await self.run(answer, message, history, self.deps, mode)
         except (Overloaded, DeadlineExceeded) as exc:
             result = await self._triaged(exc, message, history, mode)
         return self._localised(result)
@@ -59,7 +72,7 @@ class Work:
         """The assessment made in the pool, the rest of the answer to run under the same
         place; or, with no room or time, the urgent safety reply as the whole answer."""
         try:
-            ticket = self.pool.admit()
+            ticket = self.pool.admit(self.route)
         except Overloaded as exc:
             return self._busy(await self._triaged(exc, message, history, mode))
         try:

@@ -106,7 +106,9 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
                 app.state.collaborators = collaborators
                 app.state.feedback = await run_in_threadpool(_open_feedback, settings)
                 await run_in_threadpool(_warm_up, collaborators)
-                pool = WorkPool(settings.work_threads, settings.work_queue, settings.retry_after_s)
+                pool = WorkPool(
+                    settings.work_threads, settings.work_queue, settings.retry_after_s, app_metrics
+                )
                 app.state.pool = pool
                 watcher = Watcher(app, settings)
                 readiness = await watcher.refresh()

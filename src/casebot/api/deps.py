@@ -105,8 +105,6 @@ def limited(route: str) -> Callable[[Request], None]:
 
 CollaboratorsDep = Annotated[Collaborators, Depends(get_collaborators)]
 IndexDep = Annotated[LoadedIndex, Depends(get_index)]
-PoolDep = Annotated[WorkPool, Depends(get_pool)]
-WorkTimeout = Annotated[float, Depends(work_timeout)]
 WorkDep = Annotated[Work, Depends(get_work)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]

@@ -53,6 +53,23 @@ class Metrics:
             ["level"],
             registry=r,
         )
+        # The work pool, by route template: how many requests it admitted and shed, and
+        # how many hold a place now (running, queued, or between a stream's stages).
+        self.pool_admitted = Counter(
+            "casebot_pool_admitted", "Requests admitted to the work pool", ["route"], registry=r
+        )
+        self.pool_shed = Counter(
+            "casebot_pool_shed",
+            "Requests the full work pool refused (503, or the safety reply alone if urgent)",
+            ["route"],
+            registry=r,
+        )
+        self.pool_in_flight = Gauge(
+            "casebot_pool_in_flight",
+            "Requests holding a place in the work pool",
+            multiprocess_mode="livesum",
+            registry=r,
+        )
         self.feedback = Counter(
             "casebot_feedback", "Feedback received", ["rating", "tenant"], registry=r
         )

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from casebot.api.metrics import Metrics
 from casebot.errors import DeadlineExceeded, Overloaded
 
 T = TypeVar("T")
@@ -72,9 +73,12 @@ class Ticket:
 
 
 class WorkPool:
-    def __init__(self, threads: int, queue: int, retry_after: int) -> None:
+    def __init__(
+        self, threads: int, queue: int, retry_after: int, metrics: Metrics | None = None
+    ) -> None:
         self.limit = threads + queue
         self.retry_after = retry_after
+        self._metrics = metrics
         self._work = ThreadPoolExecutor(threads, thread_name_prefix="casebot-work")
         self._triage = ThreadPoolExecutor(1, thread_name_prefix="casebot-triage")
         self._lock = threading.Lock()
@@ -85,12 +89,20 @@ class WorkPool:
         """Requests admitted whose work is running, waiting for a thread, or yet to come."""
         return self._admitted
 
-    def admit(self) -> Ticket:
-        """A place for one request, or Overloaded when every place is taken."""
+    def admit(self, route: str) -> Ticket:
+        """A place for one request, or Overloaded when every place is taken. `route` (the
+        route's template, never a path) labels the metrics."""
         with self._lock:
-            if self._admitted >= self.limit:
-                raise Overloaded("casebot is busy: try again shortly", self.retry_after)
-            self._admitted += 1
+            shed = self._admitted >= self.limit
+            if not shed:
+                self._admitted += 1
+        if self._metrics is not None:
+            counter = self._metrics.pool_shed if shed else self._metrics.pool_admitted
+            counter.labels(route).inc()
+            if not shed:
+                self._metrics.pool_in_flight.inc()
+        if shed:
+            raise Overloaded("casebot is busy: try again shortly", self.retry_after)
         return Ticket(self)
 
     def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
@@ -99,12 +111,14 @@ class WorkPool:
     def free(self) -> None:
         with self._lock:
             self._admitted -= 1
+        if self._metrics is not None:
+            self._metrics.pool_in_flight.dec()
 
-    async def run(self, timeout: float, fn: Callable[..., T], *args: object) -> T:
+    async def run(self, route: str, timeout: float, fn: Callable[..., T], *args: object) -> T:
         """`fn(*args)` as one admitted request. Overloaded when the pool is full;
         DeadlineExceeded after `timeout` seconds (a job still queued is dropped; one already
         running keeps its place until it ends, so the bound stays true)."""
-        ticket = self.admit()
+        ticket = self.admit(route)
         try:
             return await ticket.run_within(timeout, fn, *args)
         finally:

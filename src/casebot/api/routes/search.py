@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Depends
 
-from casebot.api.deps import CollaboratorsDep, IndexDep, PoolDep, WorkTimeout, limited
+from casebot.api.deps import CollaboratorsDep, IndexDep, WorkDep, limited
 from casebot.api.schemas import (
     POST_ERRORS,
     SearchHit,
@@ -28,15 +28,14 @@ async def search(
     body: SearchRequest,
     deps: CollaboratorsDep,
     index: IndexDep,
-    pool: PoolDep,
-    timeout: WorkTimeout,
+    work: WorkDep,
 ) -> SearchResponse:
     """Hybrid search over the knowledge base (dense + BM25, reciprocal rank fusion)."""
     if deps.embedder is None:
         raise RetrievalUnavailable("no embedder configured")
     pipeline = deps.params.search
     params = replace(pipeline, k=body.k, candidates=max(pipeline.candidates, body.k))
-    result = await pool.run(timeout, hybrid_search, body.query, index, deps.embedder, params)
+    result = await work.run(hybrid_search, body.query, index, deps.embedder, params)
     return SearchResponse(
         results=[
             SearchHit(
