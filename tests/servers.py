@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -218,14 +218,17 @@ class Server:
     port: int
     output: Path  # stdout and stderr, together
     workdir: Path  # the server's current directory
+    process: subprocess.Popen[bytes]
 
     def log(self) -> str:
         return self.output.read_text(encoding="utf-8", errors="replace")
 
 
 @contextlib.contextmanager
-def serve_cli(workdir: Path, env: dict[str, str], ready: str = "/readyz") -> Iterator[Server]:
-    """`casebot serve` with CASEBOT_PORT from the environment (serve must honour it),
+def serve_cli(
+    workdir: Path, env: dict[str, str], ready: str = "/readyz", args: Sequence[str] = ()
+) -> Iterator[Server]:
+    """`casebot serve [args]` with CASEBOT_PORT from the environment (serve must honour it),
     started in `workdir`; yields once `ready` answers 200."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -240,13 +243,13 @@ def serve_cli(workdir: Path, env: dict[str, str], ready: str = "/readyz") -> Ite
     }
     with open(output, "wb") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "casebot.cli", "serve"],
+            [sys.executable, "-m", "casebot.cli", "serve", *args],
             cwd=workdir,
             env=full_env,
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-        server = Server(f"http://127.0.0.1:{port}", port, output, workdir)
+        server = Server(f"http://127.0.0.1:{port}", port, output, workdir, proc)
         try:
             _wait_until_ready(server, proc, ready)
             yield server

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,9 @@ import httpx
 import pytest
 
 from casebot.config import Settings
+from casebot.embeddings import LocalEmbedder
+from tests.api.test_app import FREEZERS
+from tests.conftest import build_index
 from tests.servers import Server, serve_cli
 
 SCHEMATHESIS = str(Path(sys.prefix) / "bin" / "schemathesis")
@@ -171,3 +175,67 @@ def test_an_idle_keep_alive_connection_is_closed_by_the_server(server: Server) -
         reply = _read_until_closed(sock)  # returns when the server closes the connection
     assert reply.startswith(b"HTTP/1.1 200")
     assert time.monotonic() - started < 10
+
+
+@pytest.fixture
+def small_index(tiny_settings: Settings, local_embedder: LocalEmbedder) -> Settings:
+    """The tiny corpus indexed with the bundled model, the one `casebot serve` embeds with."""
+    build_index(tiny_settings, local_embedder)
+    return tiny_settings
+
+
+def _spawned_workers(pid: int) -> list[int]:
+    """The worker processes under a `casebot serve` (multiprocessing spawns them)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def _until_ready_in_a_row(server: Server, times: int = 10) -> None:
+    """Each worker takes connections once its own start-up is done: readiness holds on
+    `times` fresh connections in a row, whichever worker each reaches."""
+    deadline, streak = time.monotonic() + 120, 0
+    while streak < times:
+        assert time.monotonic() < deadline, server.log()
+        ok = httpx.get(f"{server.url}/readyz", timeout=5).status_code == 200
+        streak = streak + 1 if ok else 0
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_answers_alike_and_stops_cleanly_on_sigterm(
+    small_index: Settings, redis_url: str, shared_model_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "metrics").mkdir()
+    env = {
+        "CASEBOT_KNOWLEDGE_DIR": str(small_index.knowledge_dir),
+        "CASEBOT_DATA_DIR": str(small_index.data_dir),
+        "CASEBOT_MODEL_DIR": str(shared_model_dir),
+        "CASEBOT_GATE_MIN_SIMILARITY": str(small_index.gate_min_similarity),
+        "CASEBOT_GATE_MIN_LEXICAL_SCORE": str(small_index.gate_min_lexical_score),
+        # Several workers must share rate limits (serve refuses memory:// with two).
+        "CASEBOT_RATE_LIMIT_STORAGE": redis_url,
+        "CASEBOT_CLIENT_KEY_SALT": "one salt for both workers",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+    with serve_cli(tmp_path / "serve", env, args=["--workers", "2"]) as server:
+        workers = _spawned_workers(server.process.pid)
+        assert len(workers) == 2
+        _until_ready_in_a_row(server)
+        for _ in range(5):  # a new connection each time: either worker may answer
+            assert httpx.get(f"{server.url}/healthz", timeout=5).json() == {"status": "ok"}
+        answers = [
+            httpx.post(f"{server.url}/v1/chat", json={"message": FREEZERS}, timeout=60).json()
+            for _ in range(4)
+        ]
+        same = ("answer", "citations", "safety", "scope", "grounded", "mode")
+        assert answers[0]["grounded"] and answers[0]["citations"], answers[0]
+        assert [{k: a[k] for k in same} for a in answers[1:]] == [
+            {k: answers[0][k] for k in same}
+        ] * 3
+        assert len({a["answer_id"] for a in answers}) == 4
+        assert _spawned_workers(server.process.pid) == workers  # none died and came back
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=60) == 0, server.log()
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()]
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    assert [line for line in lines if line["level"] in ("error", "critical")] == []
+    assert "Traceback" not in server.log()
