@@ -54,6 +54,7 @@ def test_a_tenants_name_colours_and_exit_are_applied(
     fetched = tenant_requests(page)
     open_tenant_page(page, tenant_site, BRANDED_KEY, BRANDED["name"])
     assert [r.headers["x-casebot-key"] for r in fetched] == [BRANDED_KEY]
+    assert page.locator(WIDGET).get_attribute("title") is None  # no tooltip over the chat
     assert style(page, "button.launch", "backgroundColor") == rgb(BRANDED["primary_colour"])
     assert style(page, "button.launch", "color") == WHITE
     open_launcher(page)

@@ -465,7 +465,8 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
       this.api = safeUrl(this.setting("casebotApi", scriptOrigin()), location.origin).replace(/\/$/, "");
       this.key = this.setting("casebotKey", "");
       this.exitUrl = safeUrl(this.setting("casebotExitUrl", DEFAULT_EXIT), DEFAULT_EXIT);
-      this.title = this.setting("casebotTitle", "Ask about the Casey Review");
+      // Not `this.title`: that is the element's tooltip attribute, shown over the whole chat.
+      this.label = this.setting("casebotTitle", "Ask about the Casey Review");
       shared = shared || sheet(CSS);
       this.shadowRoot.adoptedStyleSheets = [shared];
       this.render();
@@ -495,7 +496,7 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
 
     brand(branding) {
       if (!this.chosenByPage("casebotTitle") && branding.name) {
-        this.title = branding.name;
+        this.label = branding.name;
         this.heading.textContent = branding.name;
         if (this.launchBtn) this.launchBtn.textContent = branding.name;
       }
@@ -573,7 +574,7 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
       this.closeBtn = launcher
         ? h("button", { type: "button", class: "close", "aria-label": "Close chat", text: "Close", onclick: () => this.close() })
         : null;
-      const heading = h("h2", { id: id("title"), text: this.title });
+      const heading = h("h2", { id: id("title"), text: this.label });
       this.heading = heading;
       this.panel = h(
         "div",
@@ -612,7 +613,7 @@ font:19px/1.4 Arial,sans-serif;display:flex;align-items:center;justify-content:c
           class: "primary launch",
           "aria-expanded": "false",
           "aria-controls": id("panel"),
-          text: this.title,
+          text: this.label,
           onclick: () => (this.panel.hidden ? this.open() : this.close()),
         });
         const dock = h("div", { class: "dock" }, this.exitLink(), this.launchBtn);
