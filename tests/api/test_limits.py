@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from casebot.runtime import build_collaborators
 from tests.api.conftest import OpenClient
 from tests.api.test_app import FREEZERS, URGENT, assert_urgent_first
 from tests.fakes import HashingEmbedder
+from tests.sse import parse
 
 ADDRESS = "203.0.113.77"
 
@@ -163,3 +165,73 @@ def test_a_tenant_can_have_limits_of_its_own(open_client: OpenClient, limited_se
     partner = [search(headers(key=SERVER_KEY, origin="https://partner.example.net")) for _ in range(3)]
     assert borough == [200, 200, 200]
     assert partner == [200, 200, 429]
+
+
+DISCLOSURE = "I was raped last year and I have never told anyone"
+
+
+def complete(client: TestClient, message: str = FREEZERS, stream: bool = False, **sent: str) -> Any:
+    body = {"model": "casebot", "messages": [{"role": "user", "content": message}], "stream": stream}
+    return client.post("/v1/chat/completions", json=body, headers=sent)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["completion", "streamed completion"])
+def test_completions_over_the_limit_get_429_with_retry_after_and_still_their_signposts(
+    limited_settings: Settings, fake_embedder: HashingEmbedder, stream: bool
+) -> None:
+    with client_from(limited_settings, fake_embedder) as client:
+        statuses = [complete(client).status_code for _ in range(2)]
+        refused = complete(client, DISCLOSURE, stream=stream)
+        metrics = client.get("/metrics").text
+    assert statuses == [200, 200]
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    body = refused.json()
+    assert body["error"]["code"] == "rate_limited"
+    assert any(s["id"] == "rape-crisis-247" for s in body["safety"]["signposts"])
+    assert 'casebot_limited_total{limit="client",tenant="open"} 1.0' in metrics
+    assert 'casebot_shed_total{level="sensitive"} 1.0' in metrics
+
+
+def test_a_limited_urgent_completion_is_answered_with_999_first(
+    limited_settings: Settings, fake_embedder: HashingEmbedder
+) -> None:
+    with client_from(limited_settings, fake_embedder) as client:
+        for _ in range(2):
+            complete(client)
+        plain = complete(client, URGENT)
+        streamed = complete(client, URGENT, stream=True)
+    assert plain.status_code == 200
+    extension = plain.json()["casebot"]
+    assert_urgent_first(extension)
+    assert extension["citations"] == [] and extension["scope"] == "out_of_scope"
+    lead_in = extension["safety"]["message"]
+    assert plain.json()["choices"][0]["message"]["content"].startswith(lead_in)
+    assert streamed.status_code == 200
+    chunks = parse(streamed.text)
+    assert chunks[-1].data == "[DONE]"
+    assert chunks[0].json()["choices"][0]["delta"]["content"].startswith(lead_in)
+
+
+def test_chat_and_completions_share_one_budget(
+    limited_settings: Settings, fake_embedder: HashingEmbedder
+) -> None:
+    with client_from(limited_settings, fake_embedder) as client:
+        seen = [ask(client)[0], complete(client).status_code, complete(client).status_code]
+        streamed = client.post("/v1/chat/stream", json={"message": FREEZERS})
+    assert seen == [200, 200, 429]
+    assert [e.name for e in parse(streamed.text)] == ["safety", "error"]
+
+
+def test_a_tenant_sending_its_key_as_a_bearer_token_is_limited_as_that_tenant(
+    open_client: OpenClient, limited_settings: Settings
+) -> None:
+    from tests.tenants.conftest import EXAMPLE, SERVER_KEY
+
+    tenants = {"tenants_file": EXAMPLE, "tenants_allow_examples": True}
+    client = open_client(limited_settings.model_copy(update=tenants))
+    bearer = {"authorization": f"Bearer {SERVER_KEY}"}
+    seen = [complete(client, **bearer).status_code for _ in range(3)]
+    metrics = client.get("/metrics").text
+    assert seen == [200, 200, 429]
+    assert 'casebot_limited_total{limit="client",tenant="example-partner-server"} 1.0' in metrics

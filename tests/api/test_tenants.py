@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -120,3 +122,56 @@ def test_an_invalid_tenants_file_stops_the_app_from_being_built(
 ) -> None:
     with pytest.raises(TenantsError, match="EXAMPLE service"):
         open_client(tiny_settings.model_copy(update={"tenants_file": EXAMPLE}))
+
+
+def _completion(client: TestClient, sent: dict[str, str]) -> Any:
+    body = {"model": "casebot", "messages": [{"role": "user", "content": DISCLOSURE}]}
+    return client.post("/v1/chat/completions", json=body, headers=sent)
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer"])
+def test_an_openai_client_may_send_the_key_as_a_bearer_token(
+    tenant_client: TestClient, scheme: str
+) -> None:
+    response = _completion(tenant_client, {"authorization": f"{scheme} {BOROUGH_KEY}", "origin": SITE})
+    assert response.status_code == 200, response.text
+    assert response.headers["access-control-allow-origin"] == SITE
+    signposts = response.json()["casebot"]["safety"]["signposts"]
+    assert signposts[0]["id"] == "example-borough-isva"  # the tenant's own service: admitted as it
+
+
+@pytest.mark.parametrize(
+    ("sent", "status", "code"),
+    [
+        ({"authorization": "Bearer cbk_not_a_real_key"}, 401, "invalid_key"),
+        ({"authorization": f"Basic {SERVER_KEY}"}, 401, "invalid_key"),
+        ({"authorization": "Bearer "}, 401, "invalid_key"),
+        ({"authorization": f"Bearer {BOROUGH_KEY}"}, 403, "origin_not_allowed"),
+        # The widget's header wins over a bearer token: this one is unknown.
+        ({"authorization": f"Bearer {SERVER_KEY}", "x-casebot-key": "cbk_unknown"}, 401, "invalid_key"),
+    ],
+    ids=["unknown key", "not a bearer token", "empty token", "site key with no origin", "header wins"],
+)
+def test_a_bearer_token_is_checked_like_the_key_header(
+    tenant_client: TestClient, sent: dict[str, str], status: int, code: str
+) -> None:
+    assert_error(_completion(tenant_client, sent), status, code)
+
+
+def test_a_server_side_openai_client_with_its_key_as_api_key_is_answered(
+    tenant_client: TestClient,
+) -> None:
+    response = _completion(tenant_client, {"authorization": f"Bearer {SERVER_KEY}"})
+    assert response.status_code == 200, response.text
+    assert response.json()["object"] == "chat.completion"
+
+
+def test_preflight_lets_a_browser_send_authorization(tenant_client: TestClient) -> None:
+    ask = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+        "origin": SITE,
+    }
+    allowed = tenant_client.options("/v1/chat/completions", headers=ask)
+    assert allowed.status_code == 204
+    assert "authorization" in allowed.headers["access-control-allow-headers"]

@@ -39,6 +39,15 @@ class Started:
     rest: Callable[[], Awaitable[Answer]]
     release: Callable[[], None] = _nothing
 
+    @classmethod
+    def finished(cls, reply: Answer) -> Started:
+        """A reply already whole (a safety reply given instead of an answer), streamed."""
+
+        async def rest() -> Answer:
+            return reply
+
+        return cls(reply.safety, rest)
+
 
 @dataclass(frozen=True)
 class Work:
@@ -96,12 +105,7 @@ class Work:
         return Started(assessed.safety, rest, ticket.release)
 
     def _busy(self, reply: Answer) -> Started:
-        reply = self._localised(reply)
-
-        async def rest() -> Answer:
-            return reply
-
-        return Started(reply.safety, rest)
+        return Started.finished(self._localised(reply))
 
     async def _triaged(
         self,

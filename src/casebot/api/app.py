@@ -151,8 +151,9 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
             allow_origins=settings.cors_origins,
             allow_credentials=False,
             allow_methods=["GET", "POST"],
-            # X-Casebot-Key: the widget sends its publishable key.
-            allow_headers=["content-type", "x-casebot-key"],
+            # X-Casebot-Key: the widget sends its publishable key; OpenAI clients send
+            # theirs in Authorization.
+            allow_headers=["content-type", "x-casebot-key", "authorization"],
         )
     # Added innermost first: the access log is outermost, so it sees every response (a 413
     # and a tenant's refusal get the privacy headers too).

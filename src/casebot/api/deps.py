@@ -10,12 +10,11 @@ from fastapi import Depends, Request
 
 from casebot.answer.pipeline import Collaborators
 from casebot.api.admission import Work
-from casebot.api.limits import RateLimits, Refusal
 from casebot.api.metrics import Metrics
 from casebot.api.middleware import DEADLINE
-from casebot.api.tenancy import tenant_id
+from casebot.api.shed import count_request
 from casebot.api.workpool import WorkPool
-from casebot.errors import FeedbackUnavailable, IndexNotReady, RateLimited, RetrievalUnavailable
+from casebot.errors import FeedbackUnavailable, IndexNotReady, RetrievalUnavailable
 from casebot.feedback.store import FeedbackStore
 from casebot.health import Readiness
 from casebot.index.version import LoadedIndex
@@ -77,28 +76,13 @@ async def get_feedback(request: Request) -> FeedbackStore:
     return store
 
 
-def count_request(request: Request, route: str) -> Refusal | None:
-    """Count the request against its client's and tenant's limits (blocking: Redis)."""
-    limits: RateLimits = request.app.state.limits
-    tenant = tenant_id(request)
-    address = request.client.host if request.client else "unknown"
-    refusal = limits.check(tenant, address, route)
-    if refusal is not None:
-        metrics: Metrics = request.app.state.metrics
-        metrics.limited.labels(refusal.limit, tenant).inc()
-    return refusal
-
-
 def limited(route: str) -> Callable[[Request], None]:
     """A dependency refusing the request with 429 and Retry-After when over a limit."""
 
     def check(request: Request) -> None:
         refusal = count_request(request, route)
         if refusal is not None:
-            raise RateLimited(
-                f"too many requests from this {refusal.limit}; try again later",
-                refusal.retry_after,
-            )
+            raise refusal.error()
 
     return check
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from casebot.answer.pipeline import AnswerFailed
 from casebot.api.convert import safety_out
 from casebot.api.middleware import OUTCOME, route_template
+from casebot.api.shed import AnswerShed
 from casebot.api.tenancy import localise
 from casebot.errors import CasebotError, Overloaded, RateLimited
 from casebot.logs import FIELDS
@@ -58,6 +59,15 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, Overloaded | RateLimited):
             headers = {"retry-after": str(exc.retry_after)}
         return error_response(exc.status, exc.code, str(exc), headers)
+
+    @app.exception_handler(AnswerShed)
+    async def answer_shed(request: Request, exc: AnswerShed) -> JSONResponse:
+        body = {
+            "error": {"code": exc.error.code, "message": str(exc.error)},
+            "safety": safety_out(exc.safety).model_dump(),
+        }
+        headers = {"retry-after": str(exc.error.retry_after)}
+        return JSONResponse(status_code=exc.error.status, content=body, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

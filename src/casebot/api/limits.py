@@ -21,6 +21,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from casebot.config import Settings
+from casebot.errors import RateLimited
 from casebot.tenants.models import Tenant
 
 log = logging.getLogger("casebot.api")
@@ -33,6 +34,11 @@ Limit = Literal["client", "tenant"]
 class Refusal:
     limit: Limit
     retry_after: int  # whole seconds until the window lets the next request through
+
+    def error(self) -> RateLimited:
+        return RateLimited(
+            f"too many requests from this {self.limit}; try again later", self.retry_after
+        )
 
 
 class RateLimits:

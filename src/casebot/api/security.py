@@ -1,5 +1,8 @@
 """Tenants at the edge: the publishable key and the site's Origin are checked together,
-and CORS is answered per tenant (a site gets CORS headers only for its own key)."""
+and CORS is answered per tenant (a site gets CORS headers only for its own key).
+
+The key comes in X-Casebot-Key (the widget) or as `Authorization: Bearer <key>`, the way
+OpenAI clients send their API key; X-Casebot-Key wins when both are sent."""
 
 from __future__ import annotations
 
@@ -12,16 +15,28 @@ from casebot.tenants.models import Tenant
 from casebot.tenants.registry import Tenants
 
 KEY_HEADER = "x-casebot-key"
+BEARER = "bearer "
 PROTECTED = "/v1/"
 _PREFLIGHT_HEADERS = [
     (b"access-control-allow-methods", b"GET, POST"),
-    (b"access-control-allow-headers", f"content-type, {KEY_HEADER}".encode()),
+    (b"access-control-allow-headers", f"content-type, {KEY_HEADER}, authorization".encode()),
     (b"access-control-max-age", b"600"),
 ]
 
 
 def _cors(origin: str) -> list[tuple[bytes, bytes]]:
     return [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")]
+
+
+def sent_key(headers: Headers) -> str | None:
+    """The publishable key a request carries, if any."""
+    key = headers.get(KEY_HEADER)
+    if key is not None:
+        return key
+    authorization = headers.get("authorization", "")
+    if authorization[: len(BEARER)].lower() == BEARER:
+        return authorization[len(BEARER) :].strip() or None
+    return None
 
 
 class TenantGate:
@@ -41,7 +56,7 @@ class TenantGate:
             await self._preflight(origin, scope, receive, send)
             return
         try:
-            tenant = self._admit(headers.get(KEY_HEADER), origin)
+            tenant = self._admit(sent_key(headers), origin)
         except CasebotError as exc:
             await error_response(exc.status, exc.code, str(exc))(scope, receive, send)
             return
@@ -57,7 +72,10 @@ class TenantGate:
     def _admit(self, key: str | None, origin: str | None) -> Tenant:
         tenant = self.tenants.for_key(key)
         if tenant is None:
-            raise InvalidKey(f"a valid publishable key is required in the {KEY_HEADER} header")
+            raise InvalidKey(
+                f"a valid publishable key is required, in the {KEY_HEADER} header or as a "
+                "bearer token"
+            )
         if origin is None and not tenant.allow_no_origin:
             raise OriginNotAllowed("this key is for use from its tenant's sites")
         if origin is not None and origin not in tenant.origins:

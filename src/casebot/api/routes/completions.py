@@ -39,6 +39,7 @@ from casebot.api.schemas import (
     FailedChatResponse,
     error_responses,
 )
+from casebot.api.shed import over_limit
 from casebot.config import Settings
 from casebot.errors import ModelNotFound
 
@@ -60,6 +61,9 @@ call), then the answer a sentence at a time, then the footnotes, then a chunk wi
 
 When casebot is too busy the request is refused with 503 and Retry-After, except an urgent
 message: it is answered with the safety lead-in and a short answer saying casebot is busy.
+Completions count against the same rate limits as POST /v1/chat (one budget for both):
+over one, 429 with Retry-After whose body still carries the `safety` assessment, except an
+urgent message, answered with its safety lead-in.
 """
 
 
@@ -89,7 +93,7 @@ def get_model(model: str) -> ModelCard:
                 }
             }
         },
-        **error_responses(*POST_ERRORS, 404, s500=FailedChatResponse),
+        **error_responses(*POST_ERRORS, 404, 429, s429=FailedChatResponse, s500=FailedChatResponse),
     },
 )
 async def chat_completions(
@@ -97,10 +101,14 @@ async def chat_completions(
 ) -> JSONResponse | EventSourceResponse:
     _check_model(body.model)
     question, history = question_and_history(body)
+    shed = await over_limit(request, work.deps, question, history, None)
     if not body.stream:
-        result = await work.answer(question, history, None)
+        result = shed.urgent_or_raise() if shed else await work.answer(question, history, None)
         return JSONResponse(completion(chat_response(result), question).model_dump())
-    started = await work.start(question, history, None)
+    if shed is not None:
+        started = Started.finished(shed.urgent_or_raise())
+    else:
+        started = await work.start(question, history, None)
     settings: Settings = request.app.state.settings
     include_usage = body.stream_options is not None and body.stream_options.include_usage
     return EventSourceResponse(

@@ -9,12 +9,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 
-from casebot.answer.pipeline import AnswerFailed, assess
+from casebot.answer.pipeline import AnswerFailed
 from casebot.api.admission import Started
 from casebot.api.convert import chat_response, safety_out
-from casebot.api.deps import WorkDep, count_request
+from casebot.api.deps import WorkDep
 from casebot.api.limits import Refusal
 from casebot.api.schemas import (
     POST_ERRORS,
@@ -25,9 +24,8 @@ from casebot.api.schemas import (
     StreamDone,
     error_responses,
 )
-from casebot.api.tenancy import localise
+from casebot.api.shed import over_limit
 from casebot.config import Settings
-from casebot.errors import RateLimited
 from casebot.safety.models import SafetyAssessment
 
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -119,15 +117,13 @@ EXAMPLE = (
 )
 async def chat_stream(body: ChatRequest, request: Request, work: WorkDep) -> EventSourceResponse:
     history = [(turn.role, turn.content) for turn in body.history]
-    refusal = await run_in_threadpool(count_request, request, "chat")
     settings: Settings = request.app.state.settings
     # Assessed before the response starts: a failure here is a plain 500, a full pool a 503
     # (unless the message is urgent), and the stream opens with the assessment (the
     # tenant's local services among its signposts).
-    if refusal is not None:
-        assessed = await run_in_threadpool(assess, body.message, history, work.deps, body.mode)
-        safety = localise(request, assessed.safety)
-        return _respond(shed_events(safety, refusal), settings)
+    shed = await over_limit(request, work.deps, body.message, history, body.mode)
+    if shed is not None:
+        return _respond(shed_events(shed.reply.safety, shed.refusal), settings)
     started = await work.start(body.message, history, body.mode)
     return _respond(chat_events(started), settings, BackgroundTask(started.release))
 
@@ -151,8 +147,8 @@ async def shed_events(
 ) -> AsyncIterator[ServerSentEvent]:
     """Over a limit: the answer is shed, the safety event never is."""
     yield ServerSentEvent(safety_out(safety).model_dump_json(), event="safety")
-    message = f"too many requests from this {refusal.limit}; try again later"
-    error = ErrorBody(code=RateLimited.code, message=message)
+    limited = refusal.error()
+    error = ErrorBody(code=limited.code, message=str(limited))
     yield ServerSentEvent(error.model_dump_json(), event="error")
 
 
