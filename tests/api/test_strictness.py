@@ -79,3 +79,30 @@ def test_docs_pages_load_only_assets_casebot_serves(client: TestClient, page: st
     for url in urls:
         assert url.startswith("/"), url
         assert client.get(url).status_code == 200, url
+
+
+def test_every_route_the_tenant_gate_guards_declares_401_and_403_with_the_error_schema(
+    client: TestClient,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    guarded = set()
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            declared = operation["responses"]
+            if not path.startswith("/v1/"):
+                assert not {"401", "403"} & set(declared), (method, path)
+                continue
+            guarded.add(path)
+            for status in ("401", "403"):
+                assert status in declared, (method, path, status)
+                schema = declared[status]["content"]["application/json"]["schema"]
+                assert schema["$ref"].endswith("/ErrorResponse"), (method, path, status)
+    assert {
+        "/v1/chat",
+        "/v1/chat/stream",
+        "/v1/chat/completions",
+        "/v1/models",
+        "/v1/search",
+        "/v1/feedback",
+        "/v1/tenant",
+    } <= guarded

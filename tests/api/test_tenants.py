@@ -175,3 +175,19 @@ def test_preflight_lets_a_browser_send_authorization(tenant_client: TestClient) 
     allowed = tenant_client.options("/v1/chat/completions", headers=ask)
     assert allowed.status_code == 204
     assert "authorization" in allowed.headers["access-control-allow-headers"]
+
+
+def test_every_route_documented_with_401_refuses_a_request_without_a_key(
+    tenant_client: TestClient,
+) -> None:
+    paths = tenant_client.get("/openapi.json").json()["paths"]
+    walked = 0
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if "401" not in operation["responses"]:
+                continue
+            url = path.replace("{model}", "casebot")
+            response = tenant_client.request(method.upper(), url, json={}, headers={"origin": SITE})
+            assert_error(response, 401, "invalid_key")
+            walked += 1
+    assert walked >= 10

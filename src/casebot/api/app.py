@@ -39,7 +39,7 @@ from casebot.api.routes import (
     tenant,
     widget,
 )
-from casebot.api.security import TenantGate
+from casebot.api.security import TenantGate, refusals
 from casebot.api.workpool import WorkPool
 from casebot.config import Settings
 from casebot.errors import FeedbackUnavailable
@@ -143,7 +143,8 @@ def create_app(settings: Settings | None = None, build: Builder | None = None) -
     install_error_handlers(app)
     routers = (chat, stream, completions, search, sources, services, feedback, tenant, health)
     for module in (*routers, metrics, widget):
-        app.include_router(module.router)
+        # Documented whether or not a tenants file is in use: the contract is the same.
+        app.include_router(module.router, responses=refusals(module.router))
     docs.install(app)
     if settings.cors_origins:
         app.add_middleware(

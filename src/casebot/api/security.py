@@ -6,10 +6,15 @@ OpenAI clients send their API key; X-Casebot-Key wins when both are sent."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casebot.api.errors import error_response
+from casebot.api.schemas import error_responses
 from casebot.errors import CasebotError, InvalidKey, OriginNotAllowed
 from casebot.tenants.models import Tenant
 from casebot.tenants.registry import Tenants
@@ -26,6 +31,15 @@ _PREFLIGHT_HEADERS = [
 
 def _cors(origin: str) -> list[tuple[bytes, bytes]]:
     return [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")]
+
+
+def refusals(router: APIRouter) -> dict[int | str, Any]:
+    """The gate's refusals (401, 403) as OpenAPI entries, for a router whose routes it
+    guards (a router's routes share its prefix); none for the others."""
+    guarded = any(
+        isinstance(route, APIRoute) and route.path.startswith(PROTECTED) for route in router.routes
+    )
+    return error_responses(401, 403) if guarded else {}
 
 
 def sent_key(headers: Headers) -> str | None:
