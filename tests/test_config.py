@@ -1,8 +1,10 @@
+import re
 from pathlib import Path
 
 import pytest
 
 from casebot.config import Settings
+from tests.conftest import REPO
 
 
 def test_settings_read_the_casebot_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -30,3 +32,20 @@ def test_bad_settings_are_refused(monkeypatch: pytest.MonkeyPatch, env: str, val
     monkeypatch.setenv(env, value)
     with pytest.raises(ValueError):
         Settings()
+
+
+def test_every_setting_is_in_the_readme_settings_table() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `CASEBOT_")]
+    documented = {name for row in rows for name in re.findall(r"`(CASEBOT_[A-Z0-9_]+)`", row)}
+    missing = {f"CASEBOT_{name.upper()}" for name in Settings.model_fields} - documented
+    assert not missing, f"settings missing from README's table: {sorted(missing)}"
+
+
+def test_compute_threads_and_work_threads_are_separate_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CASEBOT_THREADS", "3")
+    monkeypatch.setenv("CASEBOT_WORK_THREADS", "5")
+    settings = Settings()
+    assert settings.compute_threads == 3 and settings.work_threads == 5

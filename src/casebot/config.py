@@ -64,9 +64,11 @@ class Settings(BaseSettings):
     embedder_timeout_s: float = Field(default=30.0, gt=0, le=600)
     # The bundled model's runtime: ONNX Runtime, or PyTorch as the fallback.
     embedder_backend: EmbedderBackend = "onnx"
-    # Threads each serving process computes with (ONNX Runtime's intra-op pool, BLAS,
-    # torch); default: the cores shared out among the workers (one each with a worker per
-    # core), so workers never fight over cores (docs/performance.md). Ingest uses them all.
+    # CASEBOT_THREADS: threads ONE computation uses in a serving process: ONNX Runtime's
+    # intra-op pool (torch's with the torch backend) and numpy's BLAS. Not how many requests
+    # compute at once (work_threads). Default: the cores shared out among the workers
+    # (cores // workers, at least one), so workers never fight over cores
+    # (docs/performance.md). Ingest ignores it and uses every core.
     threads: int | None = Field(default=None, ge=1, le=64)
     # Recent texts' embeddings kept in process memory (never on disk); 0 turns it off.
     embed_cache_size: int = Field(default=256, ge=0, le=100_000)
@@ -120,9 +122,12 @@ class Settings(BaseSettings):
 
     _rates = field_validator("rate_limit_client", "rate_limit_tenant")(valid_rate)
 
-    # Serving under load (docs/operations.md). CPU-bound work runs in a bounded pool; a
-    # request that finds `work_threads + work_queue` already admitted is shed with 503 and
-    # Retry-After, unless its cheap safety assessment says it is urgent.
+    # Serving under load (docs/operations.md). Requests' CPU-bound work (embedding, search,
+    # composing) runs in a bounded pool in each worker process. CASEBOT_WORK_THREADS: how
+    # many requests compute at once (the pool's threads; each computation uses `threads`).
+    # CASEBOT_WORK_QUEUE: how many more are admitted to wait for one. A request that finds
+    # `work_threads + work_queue` already admitted is shed with 503 and Retry-After, unless
+    # its cheap safety assessment says it is urgent.
     work_threads: int = Field(default=2, ge=1, le=64)
     work_queue: int = Field(default=64, ge=0, le=10_000)
     retry_after_s: int = Field(default=2, ge=1, le=3600)

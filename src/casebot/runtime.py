@@ -170,7 +170,9 @@ def build_collaborators(
     texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
     embedder = embedder or build_embedder(settings, http)
     warm(embedder)
-    index, problem = _index_or_problem(index_loader(settings))
+    # Why there is no index is for /readyz, which probes for itself (health.py).
+    loaded = index_loader(settings)
+    index = loaded if isinstance(loaded, LoadedIndex) else None
     assessor = build_assessor(settings, catalog, texts, embedder.name)
     return Collaborators(
         params=pipeline_params(settings),
@@ -180,7 +182,6 @@ def build_collaborators(
         catalog=catalog,
         embedder=embedder,
         index=index,
-        index_problem=problem,
         generator=generator or build_generator(settings, http, ahttp),
         typer=build_typer(settings, embedder.name),
         condenser=build_condenser(settings, http),
@@ -193,11 +194,3 @@ def build_typer(settings: Settings, embedder: str) -> QuestionTyper | None:
     another embedder, every question is composed by the default strategy)."""
     typer = load_typer(settings.qtype_model_dir)
     return typer if typer.embedder == embedder else None
-
-
-def _index_or_problem(
-    loaded: LoadedIndex | IndexNotReady | None,
-) -> tuple[LoadedIndex | None, str | None]:
-    if isinstance(loaded, LoadedIndex):
-        return loaded, None
-    return None, str(loaded) if loaded is not None else "no index has been built yet"

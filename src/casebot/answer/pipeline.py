@@ -86,7 +86,6 @@ class Collaborators:
     embedder: Embedder | None
     index: LoadedIndex | None
     generator: Generator | None = None
-    index_problem: str | None = None  # why there is no index, for /readyz
     typer: QuestionTyper | None = None  # what a question asks for (the composer's strategy)
     condenser: Condenser | None = None  # a configured model's rewrite of follow-ups
     scope: ScopeTexts | None = None  # what is out of scope however close, and what to say

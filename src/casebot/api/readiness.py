@@ -41,9 +41,7 @@ class Watcher:
         )
         if serving is not None and serving is not deps.index:
             # Requests already running keep the collaborators they started with.
-            self.app.state.collaborators = dataclasses.replace(
-                deps, index=serving, index_problem=None
-            )
+            self.app.state.collaborators = dataclasses.replace(deps, index=serving)
             log.info("index loaded", extra={FIELDS: {"index_version": serving.version}})
         index = self.app.state.collaborators.index
         if index is not None and index is not self._reported:
