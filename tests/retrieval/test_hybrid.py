@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 
 from casebot.config import Settings
+from casebot.index.layout import IndexLayout
+from casebot.index.manifest import Manifest
+from casebot.index.version import load_index, publish, read_rows
+from casebot.progress import SilentReporter
 from casebot.retrieval.hybrid import SearchParams, prefers_report, rrf, search
-from casebot.runtime import open_index, pipeline_params
+from casebot.runtime import open_index, pipeline_params, store_params
 from tests.conftest import build_index, write_doc
 from tests.fakes import FailingStore, HashingEmbedder
 
@@ -100,3 +104,35 @@ def test_a_report_passage_leads_an_overview_that_says_the_same(
 
     assert first("freezers storing rape kits broken") == "casey-review/freezers"
     assert first("was vetting poor") == "overview/vetting"
+
+
+def test_ties_break_by_chunk_id_whatever_order_a_version_stores_its_rows(
+    make_settings: Callable[..., Settings], tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    knowledge = tmp_path / "twins"
+    passage = "# F\n## F\nFreezers storing rape kits were broken. Evidence was lost."
+    # The same passage in three reports: every ranking ties them.
+    for name in ("a", "b", "c"):
+        write_doc(knowledge, f"casey-review/{name}.md", "Freezers", passage)
+    write_doc(knowledge, "casey-review/d.md", "Vetting", "# V\n## V\nVetting failed often.")
+    settings = make_settings(knowledge_dir=knowledge)
+    build_index(settings, fake_embedder)
+    stored = open_index(settings)
+    # The same rows, stored last to first, as a second version under another root.
+    directory = IndexLayout(settings.index_root).version_dir(stored.version)
+    rows = read_rows(directory, {c.path for c in stored.chunks})
+    reversed_rows = [row for path in reversed(list(rows)) for row in reversed(rows[path])]
+    other = IndexLayout(tmp_path / "reversed")
+    store = store_params(settings)
+    publish(other, reversed_rows, Manifest(fingerprint="test"), store, SilentReporter())
+    backwards = load_index(other.root, store)
+    assert [c.chunk_id for c in backwards.chunks] != [c.chunk_id for c in stored.chunks]
+    for question in ("broken freezers", "evidence was lost", "rape kits", "vetting"):
+        hits = [
+            [(h.chunk.chunk_id, h.score, h.similarity) for h in result.hits]
+            for index in (stored, backwards)
+            for result in [search(question, index, fake_embedder, params(settings, 4))]
+        ]
+        assert hits[0] == hits[1]
+        twins = [cid for cid, _, _ in hits[0] if cid.split("/")[1][0] in "abc"]
+        assert twins == sorted(twins) and len(twins) == 3

@@ -160,5 +160,5 @@ def kind_ranking(index: LoadedIndex, query_vector: Vector, kind: str, n: int) ->
     if not rows:
         return []
     sims: np.ndarray[Any, Any] = index.vectors[rows] @ query_vector
-    order = np.argsort(-sims)[:n]
+    order = np.lexsort((index.id_rank[rows], -sims))[:n]
     return [index.chunks[rows[int(i)]].chunk_id for i in order]

@@ -15,6 +15,8 @@ class LexicalIndex:
     def __init__(self, retriever: Any, ids: Sequence[str]) -> None:
         self._retriever = retriever  # bm25s.BM25, which ships no type information
         self._ids = list(ids)
+        # Ties in score go to the lower chunk id, whatever order the ids were stored in.
+        self._id_rank = np.argsort(np.argsort(self._ids, kind="stable"))
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str]) -> LexicalIndex:
@@ -46,5 +48,5 @@ class LexicalIndex:
             return []
         scores = np.asarray(self._retriever.get_scores(tokens))
         k = min(k, len(self._ids))
-        top = np.argsort(-scores)[:k]
+        top = np.lexsort((self._id_rank, -scores))[:k]
         return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]

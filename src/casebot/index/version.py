@@ -152,6 +152,9 @@ class LoadedIndex:
     def __post_init__(self) -> None:
         self.by_id = {c.chunk_id: c for c in self.chunks}
         self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        # Each chunk's place in chunk-id order: rankings break ties by it, never by where a
+        # build happened to store the chunk.
+        self.id_rank = np.argsort(np.argsort([c.chunk_id for c in self.chunks], kind="stable"))
         offsets = np.cumsum([0] + [len(c.sentences) for c in self.chunks])
         self.sentence_offsets: list[int] = [int(x) for x in offsets]
         self.speller = Speller(c.embed_text for c in self.chunks)

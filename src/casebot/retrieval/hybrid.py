@@ -26,6 +26,12 @@ class SearchParams:
     k: int  # chunks returned
     candidates: int  # taken from each ranking before fusion
     rrf_k: int  # the reciprocal rank fusion constant
+    # Chunks asked of the vector store, then rescored exactly with the version's vectors.
+    # HNSW search is approximate, and what it misses changes between builds and even between
+    # processes on one build: a dev question's true 8th chunk was missing at 30 and at 100
+    # and found at 200. Up to this many chunks the store returns all of them (0.8 ms for
+    # 323), so the dense ranking is exact and the same however the index was built.
+    dense_pool: int = 2000
 
 
 @dataclass(frozen=True)
@@ -116,13 +122,31 @@ def rrf(rankings: Sequence[Sequence[str]], k: int) -> dict[str, float]:
     return scores
 
 
+def dense_ranking(
+    index: LoadedIndex, query_vector: Vector, params: SearchParams
+) -> list[tuple[str, float]]:
+    """The store's nearest chunks, rescored with the version's own vectors: exact cosine
+    similarity, ties by chunk id, so the order never depends on the store's graph.
+
+    Each similarity is its own row's dot product, the number the gate reads too: one
+    product over the pool's rows in the order the store returned them would round a row
+    differently as its place in that order moved.
+    """
+    pool = index.store.query(query_vector, max(params.candidates, params.dense_pool))
+    found = [index.position[cid] for cid, _ in pool if cid in index.position]
+    sims = np.array([float(index.vectors[i] @ query_vector) for i in found])
+    order = np.lexsort((index.id_rank[found], -sims))[: params.candidates]
+    return [(index.chunks[found[i]].chunk_id, float(sims[i])) for i in order]
+
+
 def sentence_ranking(index: LoadedIndex, query_vector: Vector, n: int) -> list[str]:
-    """Chunks ordered by their best-matching sentence: a precise fact in a broad chunk counts."""
+    """Chunks ordered by their best-matching sentence: a precise fact in a broad chunk counts.
+    A sentence two chunks share (overlap) ties, and the lower chunk id goes first."""
     if not len(index.sentence_vectors):
         return []
     sims = index.sentence_vectors @ query_vector
     ranked: list[str] = []
-    for row in np.argsort(-sims):
+    for row in np.lexsort((index.id_rank[index.sentence_owner], -sims)):
         cid = index.chunks[int(index.sentence_owner[row])].chunk_id
         if cid not in ranked:
             ranked.append(cid)
@@ -151,7 +175,7 @@ def search(
         query_vector = embedder.embed([corrected])[0]
     lexical = index.lexical.query(corrected, params.candidates)
     try:
-        dense, dense_ok = index.store.query(query_vector, params.candidates), True
+        dense, dense_ok = dense_ranking(index, query_vector, params), True
     except RetrievalUnavailable:
         dense, dense_ok = [], False
     extra = steering.rankings(query_vector, params.candidates)
@@ -162,7 +186,7 @@ def search(
         *extra,
     ]
     fused = _weighed(rrf(rankings, params.rrf_k), index, prefers_report(corrected), steering)
-    ranked = sorted(fused, key=lambda cid: (-fused[cid], index.position.get(cid, 0)))
+    ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))
     pinned = steering.pins(ranked, extra)
     ranked = pinned + [cid for cid in ranked if cid not in pinned]
     hits = _top(ranked, fused, dict(lexical), index, query_vector, params.k)
