@@ -32,6 +32,19 @@ class HashingEmbedder:
         return normalise_rows(rows)
 
 
+class PaddingEmbedder(HashingEmbedder):
+    """HashingEmbedder whose rows shift in their last bits with the batch's longest text,
+    as a real model's do: it pads every text of a batch to the longest one."""
+
+    name = "padding-test-embedder"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        rows = np.array(super().embed(texts))
+        longest = max((len(t) for t in texts), default=0)
+        rows[:, 0] += np.float32(1e-6) * (longest % 97)
+        return normalise_rows(rows)
+
+
 class FailingStore:
     """A Store whose server has gone away."""
 

@@ -3,14 +3,19 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
+from casebot.answer.pipeline import answer
 from casebot.config import Settings
 from casebot.index.layout import IndexLayout
 from casebot.ingest.build import IngestReport
-from casebot.runtime import open_index
+from casebot.retrieval.hybrid import search
+from casebot.runtime import build_collaborators, open_index
 from tests.conftest import REPO, build_index, copy_catalog, write_doc
-from tests.fakes import HashingEmbedder
+from tests.fakes import HashingEmbedder, PaddingEmbedder
 
 
 def _ingest(settings: Settings, embedder: HashingEmbedder) -> IngestReport:
@@ -110,3 +115,108 @@ def test_ingest_killed_halfway_leaves_the_previous_index_serving(tmp_path: Path)
     index = open_index(settings)
     assert {c.doc_id for c in index.chunks} == {f"casey-review/doc{i}" for i in range(3)}
     assert index.store.count() == len(index.chunks)
+
+
+# Two pages carry the same passage, so every ranking ties them; the summary is the longest
+# text, and a chunk overlap repeats a sentence between its chunks.
+TWIN = """
+# Twin
+## Rape kits
+Freezers storing rape kits were broken and overstuffed. Evidence was lost when a freezer failed.
+"""
+DETERMINISM_DOCS = {
+    "casey-review/01-summary.md": (
+        "Summary",
+        "# Summary\n## Findings\n"
+        + " ".join(
+            f"The review found failing number {i} in how the Met handled misconduct, vetting "
+            f"and the protection of women and children across London."
+            for i in range(12)
+        ),
+    ),
+    "casey-review/02-twin-a.md": ("Twin", TWIN),
+    "casey-review/03-twin-b.md": ("Twin", TWIN),
+    "context/everard.md": (
+        "Sarah Everard",
+        "# Sarah Everard\n## What happened\nWayne Couzens murdered Sarah Everard in 2021.",
+    ),
+}
+DETERMINISM_QUESTIONS = (
+    "what did the review say about freezers",
+    "rape kits evidence lost",
+    "broken freezers",
+    "what happened to Sarah Everard",
+    "misconduct and vetting failings",
+)
+
+
+def _write_corpus(root: Path, docs: dict[str, tuple[str, str]]) -> None:
+    for rel, (title, body) in docs.items():
+        write_doc(
+            root, rel, title, body, kind="context" if rel.startswith("context/") else "report"
+        )
+    copy_catalog(root)
+
+
+def _version_files(settings: Settings) -> dict[str, bytes]:
+    layout = IndexLayout(settings.index_root)
+    directory = layout.version_dir(layout.current_version() or "")
+    names = ("chunks.jsonl", "vectors.npy", "sentence_vectors.npy", "bm25/ids.txt")
+    return {name: (directory / name).read_bytes() for name in names}
+
+
+Hits = list[tuple[str, float, float, float]]
+
+
+def _replies(
+    settings: Settings, http: httpx.Client
+) -> list[tuple[Hits, str, list[tuple[str, str]]]]:
+    deps = build_collaborators(settings, http, embedder=PaddingEmbedder())
+    assert deps.index is not None
+    out: list[tuple[Hits, str, list[tuple[str, str]]]] = []
+    for question in DETERMINISM_QUESTIONS:
+        found = search(question, deps.index, deps.embedder, deps.params.search)
+        reply = answer(question, [], deps)
+        out.append(
+            (
+                [
+                    (h.chunk.chunk_id, h.score, h.similarity, h.sentence_similarity)
+                    for h in found.hits
+                ],
+                reply.text,
+                [(c.chunk_id, c.quote) for c in reply.citations],
+            )
+        )
+    return out
+
+
+def test_an_index_updated_in_place_answers_as_a_fresh_build_does(
+    make_settings: Callable[..., Settings], tmp_path: Path, http: httpx.Client
+) -> None:
+    fresh = make_settings(
+        knowledge_dir=tmp_path / "knowledge",
+        data_dir=tmp_path / "fresh",
+        gate_min_similarity=0.05,
+        gate_min_lexical_score=0.5,
+    )
+    _write_corpus(fresh.knowledge_dir, DETERMINISM_DOCS)
+    build_index(fresh, PaddingEmbedder())
+    # The updated index first held an older corpus: one twin missing, the Everard page
+    # shorter; then the same corpus as the fresh one is ingested over it.
+    older = dict(DETERMINISM_DOCS)
+    del older["casey-review/03-twin-b.md"]
+    older["context/everard.md"] = ("Sarah Everard", "# Sarah Everard\n## What happened\nIn 2021.")
+    _write_corpus(tmp_path / "older", older)
+    updated = fresh.model_copy(update={"data_dir": tmp_path / "updated"})
+    build_index(updated.model_copy(update={"knowledge_dir": tmp_path / "older"}), PaddingEmbedder())
+    report = build_index(updated, PaddingEmbedder())
+    assert report.changes.added == ("casey-review/03-twin-b.md",)
+    assert report.changes.unchanged  # rows were reused, not rebuilt
+    assert _version_files(updated) == _version_files(fresh)
+    fresh_replies = _replies(fresh, http)
+    assert fresh_replies == _replies(updated, http)
+    # The twins tie in every ranking, and the lower chunk id leads.
+    hits, _, citations = fresh_replies[0]
+    assert citations  # answered from the corpus, not turned away
+    twins = [cid for cid, *_ in hits if "twin" in cid]
+    assert twins == sorted(twins) and len(twins) == 2

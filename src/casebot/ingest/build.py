@@ -26,9 +26,11 @@ from casebot.index.store import StoreParams
 from casebot.index.version import Row
 from casebot.ingest.chunking import ChunkParams, chunk_document
 from casebot.ingest.loaders import load_document, scan
-from casebot.progress import Advance, Reporter
+from casebot.progress import Reporter
 
-CHUNKER_VERSION = "9"
+# Bumped when a version's rows change for the same files (chunking, or how texts are
+# batched for the model): rows of an older version are then not reused.
+CHUNKER_VERSION = "10"
 _EMBED_BATCH = 64
 
 
@@ -151,29 +153,47 @@ def _load(
 def _embed_all(
     fresh: Sequence[Chunk], embedder_factory: Callable[[], Embedder], reporter: Reporter
 ) -> list[Row]:
+    """A row per chunk. Each document is embedded on its own, each distinct text once.
+
+    A model pads a batch to its longest text, so a row's last bits depend on the texts it
+    was batched with. Batching within a document makes a document's rows a function of its
+    content alone: rows kept from an earlier version are the rows a fresh build computes,
+    and a sentence repeated by chunk overlap gets one vector, so its tie stays a tie.
+    """
     if not fresh:
         return []  # nothing new: the model is never loaded
     embedder = embedder_factory()
-    vectors = _embed(embedder, [c.embed_text for c in fresh], "Embedding chunks", reporter)
-    sentences = [s for c in fresh for s in c.sentences]
-    sentence_vectors = _embed(embedder, sentences, "Embedding sentences", reporter)
+    documents: dict[str, list[Chunk]] = {}
+    for chunk in fresh:
+        documents.setdefault(chunk.path, []).append(chunk)
+    chunk_stage = reporter.stage("Embedding chunks", len(fresh))
+    sentence_stage = reporter.stage("Embedding sentences", sum(len(c.sentences) for c in fresh))
     rows: list[Row] = []
-    offset = 0
-    for chunk, vector in zip(fresh, vectors, strict=True):
-        n = len(chunk.sentences)
-        rows.append(Row(chunk, vector, sentence_vectors[offset : offset + n]))
-        offset += n
+    for chunks in documents.values():
+        vectors = _embed_distinct(embedder, [c.embed_text for c in chunks])
+        chunk_stage(len(chunks))
+        sentences = [s for c in chunks for s in c.sentences]
+        sentence_vectors = _embed_distinct(embedder, sentences)
+        sentence_stage(len(sentences))
+        offset = 0
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            n = len(chunk.sentences)
+            rows.append(Row(chunk, vector, sentence_vectors[offset : offset + n]))
+            offset += n
     return rows
 
 
-def _embed(embedder: Embedder, texts: Sequence[str], stage: str, reporter: Reporter) -> Vectors:
-    advance: Advance = reporter.stage(stage, len(texts))
-    parts = []
-    for start in range(0, len(texts), _EMBED_BATCH):
-        batch = texts[start : start + _EMBED_BATCH]
-        parts.append(embedder.embed(batch))
-        advance(len(batch))
-    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+def _embed_distinct(embedder: Embedder, texts: Sequence[str]) -> Vectors:
+    """A row per text; equal texts share the row of their first occurrence."""
+    distinct = list(dict.fromkeys(texts))
+    if not distinct:
+        return np.zeros((0, 0), dtype=np.float32)
+    where = {text: i for i, text in enumerate(distinct)}
+    parts = [
+        embedder.embed(distinct[start : start + _EMBED_BATCH])
+        for start in range(0, len(distinct), _EMBED_BATCH)
+    ]
+    return np.concatenate(parts)[[where[text] for text in texts]]
 
 
 def _in_file_order(
