@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from casebot.answer.extractive import CONTEXT_LABEL
-from casebot.answer.followup import contextualise, lead, names, retrieval_query
+from casebot.answer.followup import contextualise, lead, names, other_reading, retrieval_query
 from casebot.text import content_words
 
 PREVIOUS = "What did the review find about misconduct?"
@@ -56,6 +56,22 @@ def test_pointing_words_count_once() -> None:
 def test_follow_up_with_a_topic_of_its_own_takes_only_the_previous_question(question: str) -> None:
     # The previous answer's words would pull retrieval back to what was already answered.
     assert contextualise(question, HISTORY) == f"{PREVIOUS} {question}"
+
+
+def test_a_standalone_reading_is_also_read_with_the_previous_question() -> None:
+    question = "What did the government say in response to the findings?"
+    assert contextualise(question, HISTORY) == question
+    assert other_reading(question, HISTORY) == f"{PREVIOUS} {question}"
+
+
+def test_a_follow_up_is_also_read_on_its_own_as_a_new_topic() -> None:
+    assert contextualise("and the dismissals?", HISTORY).startswith(PREVIOUS)
+    assert other_reading("and the dismissals?", HISTORY) == "and the dismissals?"
+
+
+def test_a_first_question_has_no_other_reading() -> None:
+    assert other_reading("what about women?", []) is None
+    assert other_reading("what about women?", [("assistant", "Hello.")]) is None
 
 
 def test_follow_up_without_history_is_left_alone() -> None:

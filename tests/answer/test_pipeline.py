@@ -15,7 +15,8 @@ import respx
 from casebot.answer.citations import parse_marked
 from casebot.answer.extractive import CONTEXT_LABEL
 from casebot.answer.models import Answer
-from casebot.answer.pipeline import Collaborators, answer, retrieve
+from casebot.answer.pipeline import Collaborators, answer, embed_message, retrieve
+from casebot.answer.strategies import strategy_for
 from casebot.config import Settings
 from casebot.index.models import Chunk
 from casebot.retrieval.gate import GateParams
@@ -191,12 +192,17 @@ def test_refused_and_out_of_scope_requests_never_reach_the_model(llm_deps: Colla
 # --- follow-ups ------------------------------------------------------------------------------
 
 
-def test_follow_up_about_when_a_freezer_broke_cites_the_freezer_chunk(deps: Collaborators) -> None:
-    first = answer(FREEZERS, [], deps)
-    assert first.citations[0].doc_id == FREEZER_DOC
+def test_follow_up_about_when_a_freezer_broke_cites_the_freezer_chunk(
+    real_deps: Collaborators,
+) -> None:
+    """With the real model and corpus: a follow-up is also searched as read alone, which a
+    hashing embedder cannot make sense of ("when did one break?" names nothing)."""
+    first = answer(FREEZERS, [], real_deps)
+    freezers = {c.doc_id for c in first.citations}
+    assert FREEZER_DOC in freezers
     history = [("user", FREEZERS), ("assistant", first.text)]
-    result = answer("when did one break?", history, deps)
-    assert_grounded(deps, result)
+    result = answer("when did one break?", history, real_deps)
+    assert_grounded(real_deps, result)
     assert FREEZER_DOC in {c.doc_id for c in result.citations}
 
 
@@ -411,7 +417,8 @@ def test_a_question_answered_by_a_list_gets_the_whole_list(real_deps: Collaborat
     for item in ("systemic and fundamental", "Londoners have been put last", "losing its way"):
         assert item in result.text
     words = sum(len(s.split()) for s, _ in parse_marked(result.text))
-    assert words <= real_deps.params.compose.max_words
+    room = strategy_for(result.question_type).room  # a list question has a list's room
+    assert words <= round(real_deps.params.compose.max_words * room)
     assert_grounded(real_deps, result)
 
 
@@ -448,3 +455,14 @@ def test_an_answer_embeds_once_whatever_the_query_becomes(
     assert len(recording.batches) == 1
     assert recording.batches[0][0] == message
     assert len(set(recording.batches[0])) == len(recording.batches[0])
+
+
+def test_a_follow_up_embeds_its_other_reading_in_the_same_pass(deps: Collaborators) -> None:
+    """The other reading of a question (followup.other_reading) is embedded with safety's
+    texts and the query, once; a first question has none."""
+    history = [("user", "What happened to the freezers?"), ("assistant", "They broke.")]
+    recording = _Recording()
+    embedded = embed_message("and the heatwave?", history, replace(deps, embedder=recording))
+    assert len(recording.batches) == 1 and "and the heatwave?" in recording.batches[0]
+    assert len(embedded.readings) == 1
+    assert embed_message("and the heatwave?", [], deps).readings == ()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from casebot.answer.extractive import ComposeParams, compose
-from casebot.answer.pipeline import Collaborators, retrieve
+from casebot.answer.pipeline import Collaborators, answer, retrieve
 from casebot.answer.strategies import (
     DEFAULT,
     STRATEGIES,
@@ -103,3 +103,72 @@ def test_a_comparison_answer_covers_each_side_it_names(real_deps: Collaborators)
     draft = compose(question, result, real_deps.index, params, (), STRATEGIES["list_compare"])
     text = draft.text.lower()
     assert "rowley" in text and "khan" in text
+
+
+def test_an_overview_answer_leads_with_the_closest_overview_brief(
+    real_deps: Collaborators,
+) -> None:
+    """A question about the review as a whole is answered by its summary first: the brief
+    closest to the question is pinned, and its opening is the answer's first sentence."""
+    question = "What did the Casey Review find overall?"
+    index, embedder = real_deps.index, real_deps.embedder
+    assert index is not None and embedder is not None
+    safety = real_deps.assessor.assess(question, [], None)
+    result = retrieve(question, [], safety, real_deps, None, "overview")
+    closest = kind_ranking(index, embedder.embed([result.query])[0], "overview", 1)
+    assert result.pinned == tuple(closest)
+    assert result.hits[0].chunk.chunk_id == closest[0]
+    params = ComposeParams(max_words=120, max_sentences=6, min_similarity=0.0)
+    draft = compose(question, result, index, params, result.pinned, STRATEGIES["overview"])
+    assert draft.sentences[0].text == index.by_id[closest[0]].sentences[0]
+
+
+def test_the_strategy_lead_follows_a_disclosures_guidance(real_deps: Collaborators) -> None:
+    """A disclosure's guidance is pinned first; an overview brief leads only after it."""
+    index = real_deps.index
+    assert index is not None
+    guidance = _Pinning(["guide-1"])
+    steered = Steered(guidance, STRATEGIES["overview"], index)
+    assert steered.pins([], [["guide-1", "g2"], ["brief-a", "brief-b"]]) == ["guide-1", "brief-a"]
+    plain = Steered(guidance, STRATEGIES["number"], index)
+    assert plain.pins([], [["guide-1"]]) == ["guide-1"]
+
+
+def test_an_overview_brief_does_not_carry_an_unrelated_question_past_the_gate(
+    real_deps: Collaborators,
+) -> None:
+    """The lead is not guidance: a question the knowledge base does not answer is still
+    turned away when it is typed as an overview."""
+    reply = answer("Give me an overview of the rules of cricket", [], real_deps)
+    assert reply.scope == "out_of_scope"
+
+
+def test_a_breadth_strategy_gets_more_room_than_one_fact(real_deps: Collaborators) -> None:
+    """A list or an overview is several things: its budget is larger by the strategy's room."""
+    question = "What were the review's main recommendations?"
+    index = real_deps.index
+    assert index is not None
+    safety = real_deps.assessor.assess(question, [], None)
+    result = retrieve(question, [], safety, real_deps, None, "list_compare")
+    params = ComposeParams(max_words=60, max_sentences=3, min_similarity=0.0)
+    narrow = compose(question, result, index, params, (), STRATEGIES["who_what"])
+    wide = compose(question, result, index, params, (), STRATEGIES["list_compare"])
+    assert STRATEGIES["list_compare"].room > 1 == STRATEGIES["who_what"].room
+    assert len(narrow.sentences) <= 3
+    assert len(wide.sentences) > len(narrow.sentences)
+    room = round(60 * STRATEGIES["list_compare"].room)
+    assert sum(len(s.text.split()) for s in wide.sentences) <= room
+
+
+class _Pinning:
+    def __init__(self, pinned: list[str]) -> None:
+        self._pinned = pinned
+
+    def rankings(self, query_vector: object, n: int) -> list[list[str]]:
+        return []
+
+    def boost(self, chunk: Chunk) -> float:
+        return 1.0
+
+    def pins(self, ranked: object, extra: object) -> list[str]:
+        return list(self._pinned)

@@ -12,7 +12,7 @@ from casebot.index.layout import IndexLayout
 from casebot.index.manifest import Manifest
 from casebot.index.version import load_index, publish, read_rows
 from casebot.progress import SilentReporter
-from casebot.retrieval.hybrid import SearchParams, prefers_report, rrf, search
+from casebot.retrieval.hybrid import SearchParams, SearchResult, prefers_report, rrf, search
 from casebot.runtime import open_index, pipeline_params, store_params
 from tests.conftest import build_index, write_doc
 from tests.fakes import FailingStore, HashingEmbedder
@@ -71,6 +71,29 @@ def test_a_question_about_the_review_prefers_the_review_to_a_context_page(
     assert not prefers_report(plain) and prefers_report(about_the_review)
     assert first(plain) == "context"
     assert first(about_the_review) == "report"
+
+
+def test_another_reading_of_the_question_raises_the_passage_it_finds(
+    tiny_index: Settings, fake_embedder: HashingEmbedder
+) -> None:
+    """A follow-up's other reading adds its own rankings: the passage it matches moves up,
+    and the question's own hits stay among the results."""
+    index = open_index(tiny_index)
+    query = "misconduct allegation dismissed"
+    alone = search(query, index, fake_embedder, params(tiny_index, 5))
+    reading = fake_embedder.embed(["broken freezers rape kits"])[0]
+    both = search(query, index, fake_embedder, params(tiny_index, 5), readings=[reading])
+
+    def place(result: SearchResult, doc: str) -> int:
+        docs = [h.chunk.doc_id for h in result.hits]
+        return docs.index(doc) if doc in docs else len(docs)
+
+    freezers = "casey-review/05-public-protection"
+    assert place(both, freezers) < place(alone, freezers)
+    assert both.hits[0].chunk.doc_id == alone.hits[0].chunk.doc_id
+    down = dataclasses.replace(index, store=FailingStore())
+    failed = search(query, down, fake_embedder, params(tiny_index, 5), readings=[reading])
+    assert not failed.dense_ok and place(failed, freezers) < len(failed.hits)
 
 
 def test_each_hit_carries_its_closest_sentences_similarity(

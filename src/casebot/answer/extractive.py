@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -104,6 +104,12 @@ def compose(
     `lead` names chunks whose opening sentence comes first, in that order, however the
     embedder scores their wording (retrieval/guidance.py pins guidance written lead-first).
     """
+    if strategy.room != 1.0:
+        params = replace(
+            params,
+            max_words=round(params.max_words * strategy.room),
+            max_sentences=round(params.max_sentences * strategy.room),
+        )
     pool = _candidates(question, result, index, strategy)
     openings = _openings(pool, lead)
     picking = _Picking(params, strategy, sides(question))

@@ -134,6 +134,19 @@ def contextualise(message: str, history: History) -> str:
     return " ".join(part for part in (chain, referents, message, again) if part)
 
 
+def other_reading(message: str, history: History) -> str | None:
+    """The reading of `message` that contextualise did not choose, searched as well: a
+    message read as standalone may still lean on the previous question ("what did the
+    government say in response?"), and one read as a follow-up may start a new topic.
+    None without an earlier question."""
+    questions = [text for role, text in history[-2 * TURNS :] if role == "user"]
+    if not questions:
+        return None
+    if contextualise(message, history) == message:
+        return f"{questions[-1]} {message}"
+    return message
+
+
 def retrieval_query(message: str, history: History, speller: Speller | None = None) -> str:
     """What to search for: a follow-up joined to its context, spelling repaired, and a
     question about the whole review given the review's headline terms."""

@@ -19,7 +19,7 @@ from casebot.answer.checks import CheckParams, check_reply, embedding_similarity
 from casebot.answer.citations import verify
 from casebot.answer.condense import Condenser
 from casebot.answer.extractive import ComposeParams, compose
-from casebot.answer.followup import retrieval_query, searchable
+from casebot.answer.followup import other_reading, retrieval_query, searchable
 from casebot.answer.generator import Generator
 from casebot.answer.models import Answer, Draft, Scope
 from casebot.answer.qtype import QuestionTyper
@@ -123,19 +123,26 @@ class Embedded:
     units: Any  # rows for the assessor's texts, or None when nothing could be embedded
     query: str | None  # the search query; None without an index
     query_vector: Any  # the query's row, or None
+    readings: tuple[Any, ...] = ()  # rows for the question's other reading (followup.py)
 
 
 def embed_message(message: str, history: History, deps: Collaborators) -> Embedded:
     texts = deps.assessor.texts(message, history)
-    query = None
+    query, reading = None, None
     if deps.index is not None:
         query = retrieval_query(message, history, deps.index.speller)
-    extra = [query] if query is not None and query != message else []
-    rows = embed_batch(deps.embedder, [*texts, *extra])
+        other = other_reading(message, history)
+        reading = searchable(other, deps.index.speller) if other is not None else None
+    # Each distinct text once: a follow-up's other reading is often the message itself.
+    wanted = [t for t in (query, reading) if t is not None]
+    batch = list(dict.fromkeys([*texts, *wanted]))
+    rows = embed_batch(deps.embedder, batch)
     if rows is None:
         return Embedded(None, query, None)
-    query_vector = rows[-1] if extra else rows[0] if query is not None else None
-    return Embedded(rows[: len(texts)], query, query_vector)
+    row = {text: rows[i] for i, text in enumerate(batch)}
+    query_vector = row[query] if query is not None else None
+    readings = (row[reading],) if reading is not None and reading != query else ()
+    return Embedded(rows[: len(texts)], query, query_vector, readings)
 
 
 def _outcome(
@@ -274,8 +281,7 @@ def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
     except RetrievalUnavailable as exc:
         log.warning("retrieval failed: %s", type(exc).__name__)
         return _outcome(UNAVAILABLE, safety, "out_of_scope", chosen, ["retrieval unavailable"])
-    # Guidance written for this disclosure is always worth giving: it skips the gate.
-    verdict = Gate.PASS if result.pinned else gate(result, deps.params.gate)
+    verdict = Gate.PASS if _guided(result, deps.index) else gate(result, deps.params.gate)
     if verdict is not Gate.PASS:
         text = deps.texts.out_of_scope if verdict is Gate.UNRELATED else deps.texts.no_answer
         return _outcome(text, safety, "out_of_scope", chosen)
@@ -284,6 +290,13 @@ def plan(assessed: Assessed, deps: Collaborators) -> Answer | Plan:
         # with the extractive answer.
         chosen = "extractive"
     return Plan(assessed, result, deps.index, chosen, kind)
+
+
+def _guided(result: SearchResult, index: LoadedIndex) -> bool:
+    """Guidance written for this disclosure was pinned: always worth giving, so the gate is
+    skipped. A strategy's lead (an overview brief) is not guidance: the gate still judges
+    whether the question is one the knowledge base answers."""
+    return any(index.by_id[cid].serves for cid in result.pinned if cid in index.by_id)
 
 
 def _settled(assessed: Assessed, deps: Collaborators) -> Answer | None:
@@ -384,6 +397,7 @@ def retrieve(
         deps.params.search,
         query_vector=embedded.query_vector,
         steering=steering,
+        readings=embedded.readings,
     )
 
 

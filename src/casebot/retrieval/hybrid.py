@@ -155,6 +155,20 @@ def sentence_ranking(index: LoadedIndex, query_vector: Vector, n: int) -> list[s
     return ranked
 
 
+def vector_rankings(
+    index: LoadedIndex, vector: Vector, params: SearchParams, dense_ok: bool
+) -> list[list[str]]:
+    """A vector's chunk ranking (while the store answers) and sentence ranking."""
+    sentences = sentence_ranking(index, vector, params.candidates)
+    if not dense_ok:
+        return [sentences]
+    try:
+        dense = [cid for cid, _ in dense_ranking(index, vector, params)]
+    except RetrievalUnavailable:
+        return [sentences]
+    return [dense, sentences]
+
+
 def search(
     query: str,
     index: LoadedIndex,
@@ -163,12 +177,16 @@ def search(
     *,
     query_vector: Vector | None = None,
     steering: Steering = PLAIN,
+    readings: Sequence[Vector] = (),
 ) -> SearchResult:
     """Top-k chunks for a query. If the vector store fails, BM25 alone still answers.
 
     Three rankings are fused: chunk vectors (Chroma), best sentence vector, and BM25, plus
     any the steering adds. `query_vector`, when given, is the embedding of `query` as
-    written; it is reused unless spelling repair changed the text.
+    written; it is reused unless spelling repair changed the text. `readings` are the
+    embeddings of other readings of the question (a follow-up read alone, or a standalone
+    read with the previous question): each adds its chunk and sentence rankings, so a
+    passage either reading finds is among the hits, and one both find leads.
     """
     corrected = index.speller.correct(query)
     if query_vector is None or corrected != query:
@@ -185,6 +203,8 @@ def search(
         [cid for cid, _ in lexical],
         *extra,
     ]
+    for reading in readings:
+        rankings += vector_rankings(index, reading, params, dense_ok)
     fused = _weighed(rrf(rankings, params.rrf_k), index, prefers_report(corrected), steering)
     ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))
     pinned = steering.pins(ranked, extra)
