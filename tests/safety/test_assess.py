@@ -11,7 +11,7 @@ import dataclasses
 import pytest
 
 from casebot.embeddings import LocalEmbedder
-from casebot.safety.assess import Assessor, Reading, units
+from casebot.safety.assess import Assessor, Reading, _decayed, units
 from casebot.safety.scanning import Hits
 from casebot.safety.scoring import Scores
 from tests.safety.conftest import ids
@@ -106,6 +106,13 @@ def test_an_old_danger_fades_and_does_not_make_every_later_question_urgent(
     next_turn = assessor.assess("what did the review say about vetting?", [("user", danger)])
     assert now.level != "urgent"
     assert next_turn.level == "urgent"  # the turn just before still counts
+
+
+def test_an_earlier_turn_read_as_certain_still_fades() -> None:
+    """Decay scales odds; a probability of 1 has infinite odds, so it is capped first."""
+    assert _decayed(1.0, 0.05) < 0.99
+    assert _decayed(1.0, 0.05) < _decayed(1.0, 0.5) < 1.0
+    assert _decayed(0.5, 1.0) == pytest.approx(0.5)
 
 
 def test_history_counts_only_the_last_three_user_turns() -> None:

@@ -218,7 +218,14 @@ def _carry(now: Scores, earlier: Sequence[Scores], weights: Sequence[float]) -> 
     return Scores(urgent, sensitive, categories, needs, now.harmful, now.harm_kind)
 
 
+# An earlier turn is never read as certain: decay scales its odds, and a probability of 1
+# (or one rounding to it, as an overconfident model gives) has odds no factor brings down,
+# so one danger message would keep every later question urgent for the whole window.
+SUREST_EARLIER = 0.999
+
+
 def _decayed(p: float, factor: float) -> float:
+    p = min(p, SUREST_EARLIER)
     odds = p * factor
     return odds / (odds + (1.0 - p)) if odds + (1.0 - p) > 0 else 0.0
 

@@ -47,6 +47,11 @@ URGENT_RECALL = 0.97
 FALSE_URGENT = 0.03  # the most calm dev messages a check-in threshold may show 999 to
 HARMFUL = 0.5  # refuse what is more likely a harmful request than not
 SURE = 0.95  # share of dev messages over the urgent threshold that are urgent
+# The sensitive threshold maximises F-beta with recall weighted this much over precision: a
+# disclosure missed goes without a signpost, while a calm question rated sensitive gets a
+# support line it did not need beside its answer (measured on dev, F1 left about one
+# disclosure in ten without one).
+SENSITIVE_BETA = 2.0
 WORD_FEATURES = 12000
 CHAR_FEATURES = 24000
 MIN_DF = 2
@@ -462,15 +467,18 @@ def _sure(scores: Sequence[float], truth: Sequence[bool], check_in: float) -> fl
     return 0.99
 
 
-def _best_f1(scores: Sequence[float], truth: Sequence[bool]) -> float:
+def best_f(scores: Sequence[float], truth: Sequence[bool], beta: float = 1.0) -> float:
+    """The threshold (on a grid of 0.05 to 0.95) with the highest F-beta; beta above 1
+    weighs recall over precision."""
+    b2 = beta * beta
     best, best_t = -1.0, 0.5
     for t in np.linspace(0.05, 0.95, 91):
         tp = sum(1 for s, y in zip(scores, truth, strict=True) if s >= t and y)
         fp = sum(1 for s, y in zip(scores, truth, strict=True) if s >= t and not y)
         fn = sum(1 for s, y in zip(scores, truth, strict=True) if s < t and y)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 > best:
-            best, best_t = f1, float(t)
+        f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+        if f > best:
+            best, best_t = f, float(t)
     return best_t
 
 
@@ -488,15 +496,17 @@ def choose_thresholds(
     sure = _sure(
         [rd.scores.urgent for rd, _ in pairs], [m.level == "urgent" for _, m in pairs], check_in  # type: ignore[union-attr]
     )
-    sensitive = _best_f1(
-        [rd.scores.at_least_sensitive for rd, _ in pairs], [m.level != "none" for _, m in pairs]  # type: ignore[union-attr]
+    sensitive = best_f(
+        [rd.scores.at_least_sensitive for rd, _ in pairs],  # type: ignore[union-attr]
+        [m.level != "none" for _, m in pairs],
+        SENSITIVE_BETA,
     )
     disclosed = [(rd, m) for rd, m in pairs if m.level != "none"]
-    category = _best_f1(
+    category = best_f(
         [rd.scores.categories[c] for rd, _ in disclosed for c in CATEGORIES],  # type: ignore[union-attr]
         [c in m.categories for _, m in disclosed for c in CATEGORIES],
     )
-    need = _best_f1(
+    need = best_f(
         [rd.scores.needs[n] for rd, _ in disclosed for n in NEEDS],  # type: ignore[union-attr]
         [n in m.needs for _, m in disclosed for n in NEEDS],
     )
@@ -604,20 +614,32 @@ def _category_for_routing(
     chosen: Thresholds,
     routes: RouteCheck,
 ) -> Thresholds:
-    """The category threshold that routes the most dev rows to a matching line: a category
-    missed is a line missed, and too many crowd the few places out."""
+    """The category threshold that routes the most dev rows to a matching line, urgent rows
+    first: a category missed is a line missed, and too many crowd the few places out. A
+    choice is judged by the share of urgent rows routed (up to URGENT_RECALL: past it, the
+    rest of the rows decide), then by the share of all rows, so calm-to-sensitive rows never
+    buy their routing with a person in danger's."""
     english = [r for r in rows if r.message.english]
-    best, best_choice = -1.0, chosen
+    urgent = [row.message.level == "urgent" for row in english]
+    best: tuple[float, float] = (-1.0, -1.0)
+    best_choice = chosen
     for t in CATEGORY_GRID:
         for most in MAX_CATEGORIES_GRID:
             trial = replace(chosen, category=t, max_categories=most)
             pairs = zip(readings, english, strict=True)
             results = [routes(row, assessor.decide(rd, trial)) for rd, row in pairs]
-            counted = [r for r in results if r is not None]
-            share = sum(counted) / len(counted) if counted else 0.0
-            if share > best:
-                best, best_choice = share, trial
+            score = (min(_share(results, urgent), URGENT_RECALL), _share(results, None))
+            if score > best:
+                best, best_choice = score, trial
     return best_choice
+
+
+def _share(results: Sequence[bool | None], only: Sequence[bool] | None) -> float:
+    """The share of counted results (not None) that are true, over the rows `only` marks."""
+    counted = [
+        r for i, r in enumerate(results) if r is not None and (only is None or only[i])
+    ]
+    return sum(counted) / len(counted) if counted else 0.0
 
 
 def _check_in_for_routing(
