@@ -19,6 +19,8 @@ from tests.providers import LLM_URL, chat_completion
 # Urgent, and answerable from the tiny corpus, so it passes the gate and gets a Plan.
 URGENT_QUESTION = f"{URGENT}. freezers storing rape kits were overstuffed?"
 OVERVIEW = "give me an overview of what the review found"
+
+
 def planned(message: str, deps: Collaborators, mode: RequestedMode | None = None) -> Plan:
     result = plan(assess(message, [], deps, mode), deps)
     assert isinstance(result, Plan), f"precondition: {message!r} passes the gate"
@@ -50,14 +52,8 @@ def test_the_extractive_composer_gives_the_draft_extractive_compose_gives(
 ) -> None:
     the_plan = variant(planned(OVERVIEW, deps))
     result = the_plan.result
-    direct = compose(
-        result.query,
-        result,
-        the_plan.index,
-        deps.params.compose,
-        lead=result.pinned,
-        strategy=the_plan.strategy,
-    )
+    args = (result.query, result, the_plan.index, deps.params.compose, result.pinned)
+    direct = compose(*args, the_plan.strategy)
     composed = ExtractiveComposer().compose(the_plan, deps)
     assert direct.sentences, "precondition: there is something to draft"
     assert composed.draft == direct
