@@ -13,12 +13,9 @@ import respx
 from casebot.answer.condense import CondensePrompt, Condenser, load_condense_prompt
 from casebot.answer.extractive import CONTEXT_LABEL
 from casebot.answer.pipeline import Collaborators, answer, retrieve
-from casebot.config import Settings
 from casebot.errors import PromptError
 from casebot.openai_compat import Endpoint
-from casebot.runtime import build_collaborators
 from tests.conftest import REPO
-from tests.fakes import HashingEmbedder
 from tests.providers import LLM_BASE_URL, LLM_URL, chat_completion
 
 FREEZERS = "what did the review say about the freezers"
@@ -82,16 +79,6 @@ def test_a_prompt_without_its_placeholders_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(PromptError):
         load_condense_prompt(path)
-
-
-@pytest.fixture
-def llm_deps(
-    tiny_index: Settings, fake_embedder: HashingEmbedder, http: httpx.Client
-) -> Collaborators:
-    settings = tiny_index.model_copy(
-        update={"llm_base_url": LLM_BASE_URL, "llm_model": "test-model"}
-    )
-    return build_collaborators(settings, http, embedder=fake_embedder)
 
 
 def test_retrieval_searches_with_the_models_standalone_question(llm_deps: Collaborators) -> None:

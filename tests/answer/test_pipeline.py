@@ -22,7 +22,7 @@ from casebot.index.models import Chunk
 from casebot.retrieval.gate import GateParams
 from casebot.runtime import build_collaborators
 from tests.fakes import FailingStore, HashingEmbedder
-from tests.providers import LLM_BASE_URL, LLM_URL, chat_completion
+from tests.providers import LLM_URL, chat_completion
 
 URGENT = "i'm going to kill myself tonight"
 FREEZERS = "what did the review say about freezers"
@@ -32,21 +32,6 @@ FREEZER_DOC = "casey-review/05-public-protection"
 _SOURCE_BLOCK = re.compile(
     r"^\[(\d+)\] \(\w+\) [^\n]*\n(.*?)(?=\n\n\[\d+\] \(|\n\nQuestion:)", re.M | re.S
 )
-
-
-@pytest.fixture
-def deps(tiny_index: Settings, fake_embedder: HashingEmbedder, http: httpx.Client) -> Collaborators:
-    return build_collaborators(tiny_index, http, embedder=fake_embedder)
-
-
-@pytest.fixture
-def llm_deps(
-    tiny_index: Settings, fake_embedder: HashingEmbedder, http: httpx.Client
-) -> Collaborators:
-    settings = tiny_index.model_copy(
-        update={"llm_base_url": LLM_BASE_URL, "llm_model": "test-model"}
-    )
-    return build_collaborators(settings, http, embedder=fake_embedder)
 
 
 def cited_chunk(deps: Collaborators, result: Answer, n: int) -> Chunk:

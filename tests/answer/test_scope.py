@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
@@ -14,9 +13,8 @@ from casebot.answer.pipeline import Collaborators, answer, assess
 from casebot.answer.scope import ScopeTexts, load_scope_texts
 from casebot.config import Settings
 from casebot.errors import PromptError
-from casebot.runtime import build_collaborators, load_service_catalog
+from casebot.runtime import load_service_catalog
 from tests.conftest import REPO
-from tests.fakes import HashingEmbedder
 
 SCOPE = REPO / "prompts" / "scope.yaml"
 
@@ -121,11 +119,6 @@ def test_a_broken_scope_file_stops_start_up(tmp_path: Path, change: dict[str, ob
     settings = Settings(knowledge_dir=REPO / "knowledge", prompts_dir=REPO / "prompts")
     with pytest.raises(PromptError):
         load_scope_texts(_broken(tmp_path, **change), load_service_catalog(settings))
-
-
-@pytest.fixture
-def deps(tiny_index: Settings, fake_embedder: HashingEmbedder, http: httpx.Client) -> Collaborators:
-    return build_collaborators(tiny_index, http, embedder=fake_embedder)
 
 
 def test_legal_advice_gets_the_plain_sentence_and_the_complaint_routes(deps: Collaborators) -> None:

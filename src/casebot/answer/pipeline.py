@@ -10,40 +10,36 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
-from casebot.answer.checks import CheckParams, check_reply, embedding_similarity
 from casebot.answer.citations import verify
-from casebot.answer.condense import Condenser
-from casebot.answer.extractive import ComposeParams, compose
+
+# Collaborators, PipelineParams, History, Embedded, Assessed and Plan are named here too:
+# the API, the evals and the tests take them from the pipeline.
+from casebot.answer.collaborators import Collaborators as Collaborators
+from casebot.answer.collaborators import PipelineParams as PipelineParams
+from casebot.answer.composer import composer_for
 from casebot.answer.followup import other_reading, retrieval_query, searchable
-from casebot.answer.generator import Generator
 from casebot.answer.models import Answer, Draft, Scope
-from casebot.answer.qtype import QuestionTyper
-from casebot.answer.scope import ScopeTexts
-from casebot.answer.strategies import Steered, Strategy, strategy_for
+from casebot.answer.plan import Assessed as Assessed
+from casebot.answer.plan import Embedded as Embedded
+from casebot.answer.plan import History as History
+from casebot.answer.plan import Plan as Plan
+from casebot.answer.strategies import Steered, strategy_for
 from casebot.answer.timing import Stopwatch
 from casebot.answer.unheld import not_held
 from casebot.config import Mode, RequestedMode
 from casebot.embeddings import Embedder
-from casebot.errors import GeneratorError, RetrievalUnavailable
-from casebot.index.models import Chunk
+from casebot.errors import RetrievalUnavailable
 from casebot.index.version import LoadedIndex
 from casebot.retrieval import guidance
-from casebot.retrieval.gate import Gate, GateParams, gate
-from casebot.retrieval.hybrid import SearchParams, SearchResult, search
-from casebot.safety.assess import SafetyAssessor
-from casebot.safety.catalog import Catalog
+from casebot.retrieval.gate import Gate, gate
+from casebot.retrieval.hybrid import SearchResult, search
 from casebot.safety.models import SafetyAssessment
-from casebot.safety.responses import SafetyTexts
 
 log = logging.getLogger("casebot.answer")
-
-History = Sequence[tuple[str, str]]
-
 
 UNAVAILABLE = (
     "I can't search the knowledge base right now, so I can't answer that question. "
@@ -60,38 +56,6 @@ OVERLOADED = (
     "casebot is very busy right now, so I can't answer that question yet. "
     "Please try again in a moment."
 )
-
-
-@dataclass(frozen=True)
-class PipelineParams:
-    """Each stage's parameters, built once from Settings (runtime.py)."""
-
-    search: SearchParams
-    gate: GateParams
-    compose: ComposeParams
-    mode: RequestedMode  # when a request names none
-    model_timeout_s: float = 20.0  # a stream's deadline for the model's whole answer
-    # What a model's sentence must meet to be kept (answer/checks.py).
-    checks: CheckParams = field(default_factory=CheckParams)
-
-
-@dataclass
-class Collaborators:
-    """Everything the pipeline needs, built once (in the app lifespan or the CLI)."""
-
-    params: PipelineParams
-    assessor: SafetyAssessor
-    texts: SafetyTexts
-    catalog: Catalog
-    embedder: Embedder | None
-    index: LoadedIndex | None
-    generator: Generator | None = None
-    typer: QuestionTyper | None = None  # what a question asks for (the composer's strategy)
-    condenser: Condenser | None = None  # a configured model's rewrite of follow-ups
-    scope: ScopeTexts | None = None  # what is out of scope however close, and what to say
-    # Whether a text is addressed to casebot (the safety rules' injection tier): such a
-    # retrieved sentence never supports a model's sentence.
-    instructs: Callable[[str], bool] | None = None
 
 
 class AnswerFailed(Exception):
@@ -112,18 +76,6 @@ def embed_batch(embedder: Embedder | None, texts: Sequence[str]) -> Any:
     except RetrievalUnavailable:
         log.warning("embedder unavailable; safety scores the text alone")
         return None
-
-
-@dataclass(frozen=True)
-class Embedded:
-    """A message's one embedding pass: the assessor's texts (the message first, then its
-    sentences and earlier turns) and, when it is not the message itself, the search query
-    (the follow-up resolved, spelling repaired)."""
-
-    units: Any  # rows for the assessor's texts, or None when nothing could be embedded
-    query: str | None  # the search query; None without an index
-    query_vector: Any  # the query's row, or None
-    readings: tuple[Any, ...] = ()  # rows for the question's other reading (followup.py)
 
 
 def embed_message(message: str, history: History, deps: Collaborators) -> Embedded:
@@ -168,33 +120,6 @@ def resolve_mode(requested: RequestedMode | None, deps: Collaborators) -> Mode:
     return choice
 
 
-@dataclass(frozen=True)
-class Assessed:
-    """A message after the safety assessment, the first stage of every answer."""
-
-    message: str
-    history: History
-    safety: SafetyAssessment
-    embedded: Embedded  # the message's one embedding pass (safety's texts, the query)
-    mode: Mode
-    watch: Stopwatch  # how long each stage took (the API's metrics)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A question that passed the gate: what its answer is drafted from, and in which mode."""
-
-    assessed: Assessed
-    result: SearchResult
-    index: LoadedIndex
-    mode: Mode
-    question_type: str | None = None
-
-    @property
-    def strategy(self) -> Strategy:
-        return strategy_for(self.question_type)
-
-
 def assess(
     message: str, history: History, deps: Collaborators, mode: RequestedMode | None = None
 ) -> Assessed:
@@ -221,8 +146,8 @@ def answer(
         planned = plan(assessed, deps)
         if isinstance(planned, Plan):
             with assessed.watch.stage("compose"):
-                draft, chosen, notes = _draft(planned, deps)
-            planned = finish(planned, draft, chosen, notes, deps)
+                composed = composer_for(planned, deps).compose(planned, deps)
+            planned = finish(planned, composed.draft, composed.mode, composed.notes, deps)
     return dataclasses.replace(planned, timings=assessed.watch.items())
 
 
@@ -410,59 +335,3 @@ def _condensed(
     if deps.condenser is None or not history or safety.level == "urgent":
         return None
     return deps.condenser.condense(message, history)
-
-
-def _draft(planned: Plan, deps: Collaborators) -> tuple[Draft, Mode, list[str]]:
-    """The draft answer, the mode that wrote it, and notes (a model failure falls back)."""
-    if planned.mode == "llm" and deps.generator is not None:
-        try:
-            raw = deps.generator.generate(*model_input(planned))
-        except GeneratorError as exc:
-            return fallback(planned, deps, f"llm failed ({exc})")
-        return llm_draft(raw, planned, deps)
-    return extractive_draft(planned, deps), planned.mode, []
-
-
-def fallback(
-    planned: Plan, deps: Collaborators, why: str, notes: Sequence[str] = ()
-) -> tuple[Draft, Mode, list[str]]:
-    """The extractive draft when the model could not write one, and the note saying why."""
-    given = f"{why}; extractive answer given"
-    return extractive_draft(planned, deps), "extractive", [*notes, given]
-
-
-def extractive_draft(planned: Plan, deps: Collaborators) -> Draft:
-    result = planned.result
-    return compose(
-        result.query,
-        result,
-        planned.index,
-        deps.params.compose,
-        lead=result.pinned,
-        strategy=planned.strategy,
-    )
-
-
-def model_input(
-    planned: Plan,
-) -> tuple[str, list[tuple[int, Chunk]], History]:
-    """What the model is given: the question, its numbered sources and the history."""
-    result = planned.result
-    sources = [(i + 1, hit.chunk) for i, hit in enumerate(result.hits)]
-    return result.query, sources, planned.assessed.history
-
-
-def llm_draft(raw: str, planned: Plan, deps: Collaborators) -> tuple[Draft, Mode, list[str]]:
-    """The model's sentences that a reader can check in their quotes (answer/checks.py);
-    the extractive draft when the reply carried no markers or too little of it survived."""
-    params = deps.params.checks
-    sources = dict(model_input(planned)[1])
-    similarity = embedding_similarity(deps.embedder)
-    checked = check_reply(raw, sources, similarity, params, deps.instructs or (lambda _: False))
-    kept = len(checked.draft.sentences)
-    if not checked.marked:
-        return fallback(planned, deps, "llm reply carried no citation markers", checked.notes)
-    if kept == 0 or kept < params.min_kept * checked.written:
-        why = f"llm reply mostly unsupported ({kept} of {checked.written} sentences kept)"
-        return fallback(planned, deps, why, checked.notes)
-    return checked.draft, "llm", list(checked.notes)

@@ -9,36 +9,9 @@ passes.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
-
-from casebot.answer.models import Answer, Draft
-from casebot.answer.pipeline import (
-    Assessed,
-    Collaborators,
-    Plan,
-    extractive_draft,
-    failing_after,
-    fallback,
-    finish,
-    llm_draft,
-    model_input,
-    plan,
-)
-from casebot.config import Mode
-from casebot.errors import GeneratorError
-
-log = logging.getLogger("casebot.answer")
-
-T = TypeVar("T")
-
-
-class Runner(Protocol):
-    """Runs blocking work off the event loop and awaits it."""
-
-    def __call__(self, fn: Callable[..., T], /, *args: Any) -> Awaitable[T]: ...
+from casebot.answer.composer import Composed, ModelComposer, Runner, composer_for
+from casebot.answer.models import Answer
+from casebot.answer.pipeline import Assessed, Collaborators, Plan, failing_after, finish, plan
 
 
 async def complete(assessed: Assessed, deps: Collaborators, run: Runner) -> Answer:
@@ -48,23 +21,13 @@ async def complete(assessed: Assessed, deps: Collaborators, run: Runner) -> Answ
         planned = await run(plan, assessed, deps)
         if isinstance(planned, Answer):
             return planned
-        draft, mode, notes = await _draft(planned, deps, run)
-        return await run(finish, planned, draft, mode, notes, deps)
+        composed = await _compose(planned, deps, run)
+        return await run(finish, planned, composed.draft, composed.mode, composed.notes, deps)
 
 
-async def _draft(
-    planned: Plan, deps: Collaborators, run: Runner
-) -> tuple[Draft, Mode, list[str]]:
-    if planned.mode != "llm" or deps.generator is None:
-        return await run(extractive_draft, planned, deps), planned.mode, []
-    deadline = deps.params.model_timeout_s
-    try:
-        raw = await asyncio.wait_for(
-            deps.generator.agenerate(*model_input(planned)), timeout=deadline
-        )
-    except TimeoutError:
-        log.warning("model gave no answer within %.1f s; extractive answer given", deadline)
-        return await run(fallback, planned, deps, "llm timed out")
-    except GeneratorError as exc:
-        return await run(fallback, planned, deps, f"llm failed ({exc})")
-    return await run(llm_draft, raw, planned, deps)
+async def _compose(planned: Plan, deps: Collaborators, run: Runner) -> Composed:
+    composer = composer_for(planned, deps)
+    if isinstance(composer, ModelComposer):
+        # Awaited, so the deadline holds and a client that goes away cancels the call.
+        return await composer.acompose(planned, deps, run)
+    return await run(composer.compose, planned, deps)
