@@ -49,8 +49,7 @@ HARMFUL = 0.5  # refuse what is more likely a harmful request than not
 SURE = 0.95  # share of dev messages over the urgent threshold that are urgent
 # The sensitive threshold maximises F-beta with recall weighted this much over precision: a
 # disclosure missed goes without a signpost, while a calm question rated sensitive gets a
-# support line it did not need beside its answer (measured on dev, F1 left about one
-# disclosure in ten without one).
+# support line it did not need beside its answer.
 SENSITIVE_BETA = 2.0
 WORD_FEATURES = 12000
 CHAR_FEATURES = 24000
@@ -666,8 +665,7 @@ def _check_in_for_routing(
             return best
         best = trial
         caught = [routes(row, assessor.decide(rd, trial)) for rd, row in urgent]
-        counted = [c for c in caught if c is not None]
-        if counted and sum(counted) / len(counted) >= URGENT_RECALL:
+        if any(c is not None for c in caught) and _share(caught, None) >= URGENT_RECALL:
             return trial
     return best
 
