@@ -16,12 +16,12 @@ def blas_threads() -> set[int]:
     return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
 
 
-def test_building_the_pipeline_puts_numpy_on_the_configured_threads(
+def test_building_the_pipeline_puts_numpy_on_one_thread_whatever_the_compute_threads(
     make_settings: Callable[..., Settings], http: httpx.Client
 ) -> None:
     with threadpool_limits(limits=None):  # restore whatever the session had afterwards
         threadpool_limits(limits=2)
-        build_collaborators(make_settings(threads=1), http, embedder=HashingEmbedder())
+        build_collaborators(make_settings(threads=2), http, embedder=HashingEmbedder())
         assert blas_threads() == {1}
 
 

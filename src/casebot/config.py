@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     # The bundled model's runtime: ONNX Runtime, or PyTorch as the fallback.
     embedder_backend: EmbedderBackend = "onnx"
     # CASEBOT_THREADS: threads ONE computation uses in a serving process: ONNX Runtime's
-    # intra-op pool (torch's with the torch backend) and numpy's BLAS. Not how many requests
+    # intra-op pool (torch's with the torch backend); numpy's BLAS always uses one
+    # (runtime.limit_threads). Not how many requests
     # compute at once (work_threads). Default: the cores shared out among the workers
     # (cores // workers, at least one), so workers never fight over cores
     # (docs/performance.md). Ingest ignores it and uses every core.

@@ -107,10 +107,13 @@ def build_condenser(settings: Settings, http: httpx.Client) -> Condenser | None:
     return Condenser(prompt, endpoint, settings.llm_model)
 
 
-def limit_threads(threads: int) -> None:
-    """Numpy's BLAS computes on `threads` threads in this process. Its default (a thread
-    per core, spinning while it waits) turns a 0.2 ms product into tens of milliseconds
-    when every core already runs a worker; ONNX Runtime's threads are set per session."""
+def limit_threads(threads: int = 1) -> None:
+    """Numpy's BLAS computes on `threads` threads in this process. A serving process keeps
+    it to one: its products (a query against the safety memory, the sentence vectors) take
+    well under a millisecond, and a second BLAS thread, spinning while it waits, fights
+    ONNX Runtime's pool for the same cores: measured in process, the answer p50 went from
+    42 ms to 19 ms when BLAS dropped from two threads to one (docs/performance.md). ONNX
+    Runtime's threads are set per session."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads)
@@ -165,7 +168,7 @@ def build_collaborators(
 ) -> Collaborators:
     """Everything an answer needs. Safety data that fails validation stops start-up."""
     enforce_offline()
-    limit_threads(settings.compute_threads)
+    limit_threads()
     catalog = load_service_catalog(settings)
     texts = load_safety_texts(settings.prompts_dir / "safety.yaml", catalog)
     embedder = embedder or build_embedder(settings, http)

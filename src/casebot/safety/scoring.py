@@ -207,11 +207,14 @@ class Memory:
     levels: Matrix  # (messages,) 0 none, 1 sensitive, 2 urgent
 
     def __post_init__(self) -> None:
-        # Split once by level, so a query is three products and no masking.
+        # Split once by level, so a query is three products and no masking; in float32,
+        # since a product with the artifact's float16 has no BLAS kernel and costs ten times
+        # as much on every message.
+        vectors = self.vectors.astype(np.float32)
         groups = {
-            "calm": self.vectors[self.levels == 0],
-            "urgent": self.vectors[self.levels == 2],
-            "disclosing": self.vectors[self.levels >= 1],
+            "calm": vectors[self.levels == 0],
+            "urgent": vectors[self.levels == 2],
+            "disclosing": vectors[self.levels >= 1],
         }
         transposed = {k: np.ascontiguousarray(v.T) for k, v in groups.items()}
         object.__setattr__(self, "_groups", transposed)
