@@ -28,7 +28,9 @@ DATA = REPO / "evals/datasets/safety"
 def test_the_model_is_a_few_megabytes_of_arrays_and_json_with_no_pickle() -> None:
     files = sorted(p.name for p in MODEL_DIR.iterdir())
     assert files == sorted([ARRAYS, META])
-    assert sum(p.stat().st_size for p in MODEL_DIR.iterdir()) < 8_000_000
+    # Most of it is the memory: one float16 vector a training message (and key sentence),
+    # so it grows with the data; 6,111 train messages came to 8.4 MB.
+    assert sum(p.stat().st_size for p in MODEL_DIR.iterdir()) < 12_000_000
     with np.load(MODEL_DIR / ARRAYS, allow_pickle=False) as arrays:
         assert all(arrays[k].dtype != object for k in arrays.files)
 
