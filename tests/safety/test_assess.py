@@ -128,6 +128,31 @@ def test_a_long_message_is_scored_by_its_sentences_too() -> None:
     assert u.own[0].startswith("I'm writing") and len(u.own) == 4
 
 
+def test_a_message_in_text_speak_is_embedded_spelled_out_as_well(assessor: Assessor) -> None:
+    full = Assessor(
+        assessor.catalog, assessor.safety_texts, assessor.rules, assessor.model, embeddings=True
+    )
+    assert full.texts("ngl i wanna kms") == ["ngl i wanna kms", "ngl i want to kill myself"]
+    # Plain English, or only case and spacing changed: nothing more to embed.
+    assert full.texts("What did the review find?") == ["What did the review find?"]
+    assert full.texts("took 500mg at 10pm") == ["took 500mg at 10pm"]
+
+
+@pytest.mark.slow
+def test_danger_in_text_speak_the_embedding_model_never_saw_is_read_spelled_out(
+    assessor: Assessor, local_embedder: LocalEmbedder
+) -> None:
+    """MiniLM reads "kms" as letters; the spelled-out reading counts as the message's own."""
+    full = Assessor(
+        assessor.catalog, assessor.safety_texts, assessor.rules, assessor.model, embeddings=True
+    )
+    message = "kms kms kms and i actually mean it this time"
+    vectors = local_embedder.embed(full.texts(message))
+    assert len(vectors) == 2
+    result = full.assess(message, (), vectors)
+    assert result.level == "urgent" and ids(result)[0] == "emergency-999"
+
+
 @pytest.mark.parametrize(
     ("message", "refusal"),
     [

@@ -32,7 +32,16 @@ def test_disguises_and_shorthand_are_read_as_the_words_they_stand_for(
 
 
 @pytest.mark.parametrize(
-    "text", ["999 and 2023", "call 116 123", "it's 5 minutes away", "my id card", "i'm fed up"]
+    "text",
+    [
+        "999 and 2023",
+        "call 116 123",
+        "it's 5 minutes away",
+        "my id card",
+        "i'm fed up",
+        "took 500mg at 10pm on the 3rd",  # numbers with a unit or an ordinal are not leet
+        "my 17yo was out for 5mins",
+    ],
 )
 def test_numbers_and_ordinary_words_are_left_alone(text: str) -> None:
     assert normalise(text, LEXICON) == minimal(text)

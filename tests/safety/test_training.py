@@ -4,13 +4,16 @@ for routing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from casebot.safety.data import LabelledMessage, Row
 from casebot.safety.scoring import Thresholds
 from casebot.safety.training import (
+    CHECK_IN_BUDGET,
     SENSITIVE_BETA,
     _category_for_routing,
+    _check_in_for_routing,
     best_f,
 )
 
@@ -70,3 +73,46 @@ def test_routing_is_chosen_for_people_in_danger_before_everyone_else() -> None:
         routes,
     )
     assert chosen.category == 0.2
+
+
+class _ByUrgentScore:
+    """An assessor that rates a reading urgent or asks whether the person is safe, as its
+    urgent score clears the trial's thresholds."""
+
+    def decide(self, reading: Any, trial: Thresholds) -> Any:
+        urgent = reading.scores.urgent
+        return SimpleNamespace(level="urgent" if urgent >= trial.urgent else "none",
+                               check_in=urgent >= trial.check_in)  # fmt: skip
+
+
+def _check_in_chosen(urgent: list[float], calm: list[float]) -> float:
+    rows = [_row(i, "urgent") for i in range(len(urgent))]
+    rows += [_row(len(urgent) + i, "none") for i in range(len(calm))]
+    readings = [SimpleNamespace(scores=SimpleNamespace(urgent=u)) for u in [*urgent, *calm]]
+    start = Thresholds(
+        urgent=0.9, check_in=0.9, sensitive=0.5, category=0.5, need=0.5, harmful=0.5,
+        history_decay=0.1,
+    )  # fmt: skip
+    chosen = _check_in_for_routing(
+        _ByUrgentScore(),  # type: ignore[arg-type]
+        readings,  # type: ignore[arg-type]
+        rows,
+        start,
+        lambda row, d: d.level == "urgent" or d.check_in,
+    )
+    return chosen.check_in
+
+
+def test_past_the_recall_target_the_check_in_falls_while_few_calm_people_see_999() -> None:
+    """97 of 100 urgent messages are caught at 0.6; one more at 0.4 and at 0.2 costs one calm
+    message in 100 a 999 it did not need (within the budget); at 0.05, three in 100 (over it).
+    The check-in settles at 0.2: doubt shows 999 while it stays rare for calm people."""
+    urgent = [0.9] * 96 + [0.6, 0.4, 0.2, 0.05]
+    calm = [0.35, 0.1, 0.1] + [0.0] * 97
+    assert 0.01 <= CHECK_IN_BUDGET < 0.03
+    assert _check_in_chosen(urgent, calm) == 0.2
+
+
+def test_with_no_calm_messages_to_weigh_against_the_check_in_stops_at_the_recall_target() -> None:
+    urgent = [0.9] * 96 + [0.6, 0.4, 0.2, 0.05]
+    assert _check_in_chosen(urgent, []) == 0.6

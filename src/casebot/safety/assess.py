@@ -27,7 +27,7 @@ import numpy as np
 
 from casebot.safety.catalog import Catalog
 from casebot.safety.models import CATEGORIES, NEEDS, Level, SafetyAssessment, Trace
-from casebot.safety.normalise import sentences
+from casebot.safety.normalise import minimal, sentences
 from casebot.safety.responses import SafetyTexts
 from casebot.safety.routing import route
 from casebot.safety.scanning import Hits, Rules, reads_as_english
@@ -59,19 +59,27 @@ class Units:
     own: tuple[str, ...]
     earlier: tuple[str, ...]
     joint: str | None
+    # The message with its text-speak, euphemisms and disguises spelled out, when
+    # normalisation changed more than case and spacing: the rules and n-grams read that
+    # form, and the embedding model must too ("kms" means nothing to MiniLM).
+    spelled: str | None = None
 
     @property
     def all(self) -> list[str]:
-        return [*self.own, *self.earlier, *([self.joint] if self.joint else [])]
+        spelled = [self.spelled] if self.spelled else []
+        return [*self.own, *spelled, *self.earlier, *([self.joint] if self.joint else [])]
 
 
-def units(message: str, history: Sequence[tuple[str, str]] = ()) -> Units:
+def units(
+    message: str, history: Sequence[tuple[str, str]] = (), normalised: str | None = None
+) -> Units:
     parts = sentences(message)
     own = (message, *parts) if len(parts) > 1 else (message,)
     said = [text for role, text in history if role == "user"][-HISTORY_TURNS:]
     earlier = tuple(reversed(said))
     joint = f"{earlier[0]}\n{message}" if earlier else None
-    return Units(own, earlier, joint)
+    spelled = normalised if normalised is not None and normalised != minimal(message) else None
+    return Units(own, earlier, joint, spelled)
 
 
 @dataclass
@@ -107,7 +115,10 @@ class Assessor:
 
     def texts(self, message: str, history: Sequence[tuple[str, str]] = ()) -> list[str]:
         """What to embed, in one batch: its first row is the message (the query vector)."""
-        return units(message, history).all if self.embeddings else [message]
+        return self._units(message, history).all if self.embeddings else [message]
+
+    def _units(self, message: str, history: Sequence[tuple[str, str]]) -> Units:
+        return units(message, history, self.rules.normalise(message))
 
     def read(
         self,
@@ -116,7 +127,7 @@ class Assessor:
         vectors: Vectors | None = None,
         decay: float | None = None,
     ) -> Reading:
-        u = units(message, history)
+        u = self._units(message, history)
         hits = self.rules.scan(message)
         english = reads_as_english(message)
         if self.model is None:
@@ -138,8 +149,13 @@ class Assessor:
         fired = [hits.fired] + [self.rules.scan(n, normalised=True).fired for n in norms[1:]]
         grams: list[Counter[str]] = [ngrams(n) for n in norms]
         probs = self.model.unit_probabilities(grams, fired, vectors)
+        variant = "full" if vectors is not None else "text"
         n_own = len(u.own)
-        now = self.model.combine(probs[:n_own], "full" if vectors is not None else "text")
+        now = self.model.combine(probs[:n_own], variant)
+        if u.spelled:
+            # The spelled-out message is the same message read plainly: either reading counts.
+            now = _carry(now, [self.model.combine(probs[n_own : n_own + 1], variant)], [1.0])
+            n_own += 1
         weights = [decay ** (k + 1) for k in range(len(u.earlier))]
         if u.joint is not None:
             weights.append(decay)

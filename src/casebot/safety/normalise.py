@@ -37,8 +37,13 @@ _CONFUSABLES = str.maketrans(
 )  # fmt: skip
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 # A word with letters and leet digits or symbols mixed: k1ll, d3ad, @live. Pure numbers
-# (999, 2023, 14) are never touched.
-_LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[a-z])(?=[\w@$]*[013457@$])[a-z013457@$]{3,}(?![\w@$])")
+# (999, 2023, 14) are never touched, nor a number with an ordinal or a unit (3rd, 10pm,
+# 500mg, 17yo, 5mins): read as leet, "500mg at 10pm" became "soomg at iopm".
+_NUMBER_WITH_UNIT = r"\d+(?:st|nd|rd|th|am|pm|yo|y|yrs?|hrs?|h|mins?|m|km|k|s|mg|ml|g|kg|p)"
+_LEET_WORD = re.compile(
+    rf"(?<![\w@$])(?!{_NUMBER_WITH_UNIT}(?![\w@$]))"
+    r"(?=[\w@$]*[a-z])(?=[\w@$]*[013457@$])[a-z013457@$]{3,}(?![\w@$])"
+)
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 _LATIN = re.compile(r"[a-z]")

@@ -45,6 +45,11 @@ from casebot.safety.scoring import (
 SEED = 11
 URGENT_RECALL = 0.97
 FALSE_URGENT = 0.03  # the most calm dev messages a check-in threshold may show 999 to
+# Once URGENT_RECALL is reached, the check-in threshold keeps falling while at most this share
+# of calm dev messages is shown 999: asking a calm person whether they are safe costs a line,
+# missing a person in danger costs the 999 they needed. Half of FALSE_URGENT; the other half
+# is margin for wording dev does not hold.
+CHECK_IN_BUDGET = 0.015
 HARMFUL = 0.5  # refuse what is more likely a harmful request than not
 SURE = 0.95  # share of dev messages over the urgent threshold that are urgent
 # The sensitive threshold maximises F-beta with recall weighted this much over precision: a
@@ -648,25 +653,29 @@ def _check_in_for_routing(
     chosen: Thresholds,
     routes: RouteCheck,
 ) -> Thresholds:
-    """The highest check-in threshold at which at least URGENT_RECALL of the urgent dev
-    messages are caught as a person sees it: 999 first and a matching line."""
+    """The check-in threshold: lowered until at least URGENT_RECALL of the urgent dev
+    messages are caught as a person sees it (999 first and a matching line), then lowered
+    further while no more than CHECK_IN_BUDGET of the calm dev messages are shown 999."""
     english = [r for r in rows if r.message.english]
     pairs = [(rd, row) for rd, row in zip(readings, english, strict=True)]
     urgent = [(rd, row) for rd, row in pairs if row.message.level == "urgent" and rd.scores]
     calm = [rd for rd, row in pairs if row.message.level == "none" and rd.scores]
     scores = sorted({round(rd.scores.urgent, 4) for rd, _ in urgent if rd.scores}, reverse=True)
     step = max(1, len(scores) // 80)  # a grid of about 80 candidates, highest first
-    best = chosen
+    best, reached = chosen, False
     for t in [*scores[::step], 0.0]:
         trial = replace(chosen, check_in=t, urgent=max(t, chosen.urgent))
-        if calm and _shown_999(assessor, calm, trial) > FALSE_URGENT:
-            # Lower thresholds only ask more calm people whether they are safe: past this
+        ceiling = CHECK_IN_BUDGET if reached else FALSE_URGENT
+        if calm and _shown_999(assessor, calm, trial) > ceiling:
+            # Lower thresholds only ask more calm people whether they are safe: past the
             # ceiling the lead-in stops meaning anything (at 0, every message gets 999).
             return best
+        if reached and not calm:
+            return best  # no calm messages to weigh a lower threshold against
         best = trial
-        caught = [routes(row, assessor.decide(rd, trial)) for rd, row in urgent]
-        if any(c is not None for c in caught) and _share(caught, None) >= URGENT_RECALL:
-            return trial
+        if not reached:
+            caught = [routes(row, assessor.decide(rd, trial)) for rd, row in urgent]
+            reached = any(c is not None for c in caught) and _share(caught, None) >= URGENT_RECALL
     return best
 
 
