@@ -116,7 +116,7 @@ def limit_threads(threads: int = 1) -> None:
     Runtime's threads are set per session."""
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=threads)
+    threadpool_limits(limits=threads, user_api="blas")
 
 
 def store_params(settings: Settings) -> StoreParams:
