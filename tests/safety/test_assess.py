@@ -128,29 +128,18 @@ def test_a_long_message_is_scored_by_its_sentences_too() -> None:
     assert u.own[0].startswith("I'm writing") and len(u.own) == 4
 
 
-def test_a_message_in_text_speak_is_embedded_spelled_out_as_well(assessor: Assessor) -> None:
-    full = Assessor(
+def _reading_embeddings(assessor: Assessor) -> Assessor:
+    return Assessor(
         assessor.catalog, assessor.safety_texts, assessor.rules, assessor.model, embeddings=True
     )
+
+
+def test_a_message_in_text_speak_is_embedded_spelled_out_as_well(assessor: Assessor) -> None:
+    full = _reading_embeddings(assessor)
     assert full.texts("ngl i wanna kms") == ["ngl i wanna kms", "ngl i want to kill myself"]
     # Plain English, or only case and spacing changed: nothing more to embed.
     assert full.texts("What did the review find?") == ["What did the review find?"]
     assert full.texts("took 500mg at 10pm") == ["took 500mg at 10pm"]
-
-
-@pytest.mark.slow
-def test_danger_in_text_speak_the_embedding_model_never_saw_is_read_spelled_out(
-    assessor: Assessor, local_embedder: LocalEmbedder
-) -> None:
-    """MiniLM reads "kms" as letters; the spelled-out reading counts as the message's own."""
-    full = Assessor(
-        assessor.catalog, assessor.safety_texts, assessor.rules, assessor.model, embeddings=True
-    )
-    message = "kms kms kms and i actually mean it this time"
-    vectors = local_embedder.embed(full.texts(message))
-    assert len(vectors) == 2
-    result = full.assess(message, (), vectors)
-    assert result.level == "urgent" and ids(result)[0] == "emergency-999"
 
 
 @pytest.mark.parametrize(
@@ -201,13 +190,18 @@ def test_a_reading_with_no_rule_and_no_score_is_none(assessor: Assessor) -> None
 
 
 @pytest.mark.slow
-def test_with_the_bundled_embedding_the_full_classifier_reads_paraphrased_danger(
-    assessor: Assessor, local_embedder: LocalEmbedder
+@pytest.mark.parametrize(
+    "message",
+    [
+        "he has locked every door and says tonight is the night he finishes what he started",
+        # MiniLM reads "kms" as letters: the spelled-out reading counts as the message's own.
+        "kms. kms. i mean it tho",
+    ],
+)
+def test_with_the_bundled_embedding_the_full_classifier_reads_danger_no_rule_decides(
+    assessor: Assessor, local_embedder: LocalEmbedder, message: str
 ) -> None:
-    full = Assessor(
-        assessor.catalog, assessor.safety_texts, assessor.rules, assessor.model, embeddings=True
-    )
-    message = "he has locked every door and says tonight is the night he finishes what he started"
+    full = _reading_embeddings(assessor)
     vectors = local_embedder.embed(full.texts(message))
     result = full.assess(message, (), vectors)
     assert result.trace is not None and result.trace.variant == "full"

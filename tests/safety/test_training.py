@@ -3,7 +3,7 @@ for routing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,6 +34,12 @@ def test_weighing_recall_lowers_the_threshold_so_no_disclosure_goes_without_a_si
     assert all(s >= threshold for s, y in zip(SCORES, TRUTH, strict=True) if y)
 
 
+START = Thresholds(
+    urgent=0.5, check_in=0.3, sensitive=0.5, category=0.5, need=0.5, harmful=0.5,
+    history_decay=0.1,
+)  # fmt: skip
+
+
 def _row(n: int, level: str) -> Row:
     message = LabelledMessage(id=f"r{n}", text=f"message {n}", level=level)  # type: ignore[arg-type]
     return Row("a", "register", "dev", message)
@@ -61,15 +67,11 @@ def test_routing_is_chosen_for_people_in_danger_before_everyone_else() -> None:
             return not urgent or row.message.id == "r0"
         return False
 
-    start = Thresholds(
-        urgent=0.5, check_in=0.3, sensitive=0.5, category=0.5, need=0.5, harmful=0.5,
-        history_decay=0.1,
-    )  # fmt: skip
     chosen = _category_for_routing(
         _Decides(),  # type: ignore[arg-type]
         [None] * len(rows),  # type: ignore[list-item]
         rows,
-        start,
+        START,
         routes,
     )
     assert chosen.category == 0.2
@@ -89,15 +91,11 @@ def _check_in_chosen(urgent: list[float], calm: list[float]) -> float:
     rows = [_row(i, "urgent") for i in range(len(urgent))]
     rows += [_row(len(urgent) + i, "none") for i in range(len(calm))]
     readings = [SimpleNamespace(scores=SimpleNamespace(urgent=u)) for u in [*urgent, *calm]]
-    start = Thresholds(
-        urgent=0.9, check_in=0.9, sensitive=0.5, category=0.5, need=0.5, harmful=0.5,
-        history_decay=0.1,
-    )  # fmt: skip
     chosen = _check_in_for_routing(
         _ByUrgentScore(),  # type: ignore[arg-type]
         readings,  # type: ignore[arg-type]
         rows,
-        start,
+        replace(START, urgent=0.9, check_in=0.9),
         lambda row, d: d.level == "urgent" or d.check_in,
     )
     return chosen.check_in
