@@ -153,7 +153,8 @@ class Assessor:
         n_own = len(u.own)
         now = self.model.combine(probs[:n_own], variant)
         if u.spelled:
-            # The spelled-out message is the same message read plainly: either reading counts.
+            # The spelled-out message is the same message read plainly: either reading counts
+            # for the level, categories and needs (the harmful head reads the message as written).
             now = _carry(now, [self.model.combine(probs[n_own : n_own + 1], variant)], [1.0])
             n_own += 1
         weights = [decay ** (k + 1) for k in range(len(u.earlier))]
