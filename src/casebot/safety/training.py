@@ -12,12 +12,13 @@ The sealed test split is never read here.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -41,6 +42,9 @@ from casebot.safety.scoring import (
     Vocabulary,
     ngrams,
 )
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 SEED = 11
 URGENT_RECALL = 0.97
@@ -572,6 +576,24 @@ class EmbeddingCache:
         return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1))
 
 
+def _on_one_blas_thread(fn: Callable[P, T]) -> Callable[P, T]:
+    """Runs `fn` with numpy's BLAS on one thread: the order of a product's sums depends on
+    how many threads share it, and a threshold that sits just above one dev message's score
+    flips with the last digit, so a retrain reproduces the committed model only when both ran
+    on the same number of BLAS threads. One is what every serving and test process uses
+    (runtime.limit_threads)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@_on_one_blas_thread
 def train(
     root: Path,
     rules: Rules,
