@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from casebot.check import check_data
 from casebot.config import Settings, cores
-from casebot.runtime import build_collaborators
+from casebot.embeddings import MODEL_NAME
+from casebot.runtime import build_collaborators, build_reranker
 from tests.fakes import HashingEmbedder
 
 
@@ -32,3 +35,21 @@ def test_threads_default_to_the_workers_share_of_the_cores(
     shared = {"rate_limit_storage": "redis://127.0.0.1:1/0", "client_key_salt": "s"}
     assert make_settings(workers=cores(), **shared).compute_threads == 1
     assert make_settings(threads=3).compute_threads == 3
+
+
+def test_the_reranker_is_served_only_for_the_embedder_it_was_trained_on(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    settings = make_settings()
+    assert build_reranker(settings, MODEL_NAME) is not None
+    # Another embedder's similarities are on another scale: the fused order stands.
+    assert build_reranker(settings, HashingEmbedder.name) is None
+    # Before the first `casebot rerank train` there is no model: the fused order stands.
+    assert build_reranker(make_settings(rerank_model_dir=tmp_path / "none"), MODEL_NAME) is None
+
+
+def test_check_reports_a_missing_reranker(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    problems = check_data(make_settings(rerank_model_dir=tmp_path / "none"))
+    assert any("reranker" in p.line() for p in problems)

@@ -16,6 +16,7 @@ from casebot.answer.scope import load_scope_texts
 from casebot.config import Settings
 from casebot.errors import CasebotError
 from casebot.health import probe
+from casebot.retrieval.rerank import load as load_reranker
 from casebot.runtime import CATALOG_PATH, CONDENSE_FILE, SCOPE_FILE, load_safety_rules
 from casebot.safety.catalog import load_catalog
 from casebot.safety.responses import load_safety_texts
@@ -94,6 +95,7 @@ def check_data(settings: Settings) -> list[Problem]:
             _attempt(problems, "prompts", lambda: load_scope_texts(scope, catalog))
     _attempt(problems, "safety model", lambda: load_model(settings.safety_model_dir))
     _attempt(problems, "question-type model", lambda: load_typer(settings.qtype_model_dir))
+    _attempt(problems, "reranker", lambda: load_reranker(settings.rerank_model_dir))
     return problems
 
 

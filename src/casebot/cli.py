@@ -38,6 +38,8 @@ safety_app = typer.Typer(help="The safety classifier: retrain it from the labell
 app.add_typer(safety_app, name="safety")
 qtype_app = typer.Typer(help="The question-type classifier: retrain it from the labelled data.")
 app.add_typer(qtype_app, name="qtype")
+rerank_app = typer.Typer(help="The retrieval reranker: retrain it on the dev questions' evidence.")
+app.add_typer(rerank_app, name="rerank")
 feedback_app = typer.Typer(help="The feedback store: ratings of answers, kept for a while.")
 app.add_typer(feedback_app, name="feedback")
 tenants_app = typer.Typer(help="Tenants: the support services that embed casebot.")
@@ -427,6 +429,45 @@ def qtype_train(
     except CasebotError as exc:
         raise _fail("qtype train", exc) from exc
     console.print(f"question-type model ({len(rows)} questions) written to {target}")
+
+
+@rerank_app.command("train")
+def rerank_train(
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the model. Default: the shipped one.")
+    ] = None,
+) -> None:
+    """Retrain the reranker on the dev questions' fused candidates (the team's sets and the
+    dev authors'; the sealed test split is never read) and write it as JSON, with how it
+    ranked each dev author's evidence when trained without that author."""
+    from casebot.embeddings import build_embedder
+    from casebot.evals import DATASETS_DIR
+    from casebot.evals import rerank as training
+    from casebot.ingest.build import ingest
+    from casebot.openai_compat import http_client
+    from casebot.progress import rich_reporter
+    from casebot.retrieval.rerank import RerankParams, save
+    from casebot.runtime import build_collaborators, ingest_params
+
+    settings = _settings("rerank train")
+    target = out or settings.rerank_model_dir
+    params = RerankParams()
+    try:
+        with http_client() as http, rich_reporter() as reporter:
+            embedder = build_embedder(settings, http, ingest=True)
+            ingest(ingest_params(settings, embedder.name), lambda: embedder, reporter)
+            deps = build_collaborators(settings, http, embedder=embedder)
+            examples = training.collect(training.dev_sets(DATASETS_DIR), deps, reporter)
+        model, stats = training.train(examples, embedder.name, params)
+        save(model, target, params, stats)
+    except CasebotError as exc:
+        raise _fail("rerank train", exc) from exc
+    figures = stats[training.HELD_OUT]
+    console.print(
+        f"reranker ({stats['questions']} questions) written to {target}; authors held out: "
+        f"evidence entries in the top 5 {figures['fused']:.3f} fused, "
+        f"{figures['reranked']:.3f} reranked"
+    )
 
 
 @feedback_app.command("purge")

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     prompts_dir: Path = _REPO_ROOT / "prompts"
     safety_model_dir: Path = _REPO_ROOT / "models" / "safety"
     qtype_model_dir: Path = _REPO_ROOT / "models" / "qtype"
+    rerank_model_dir: Path = _REPO_ROOT / "models" / "rerank"
     data_dir: Path = Path(".casebot")
 
     chroma_mode: ChromaMode = "embedded"
@@ -159,9 +160,7 @@ class Settings(BaseSettings):
                 "several workers need shared rate limits: set CASEBOT_RATE_LIMIT_STORAGE=redis://..."
             )
         if shared and self.client_key_salt is None:
-            raise ValueError(
-                "shared rate limits need one CASEBOT_CLIENT_KEY_SALT on every worker"
-            )
+            raise ValueError("shared rate limits need one CASEBOT_CLIENT_KEY_SALT on every worker")
         if self.tenants_file is not None and self.cors_origins:
             raise ValueError(
                 "with a tenants file, each tenant's origins are in it: unset CASEBOT_CORS_ORIGINS"

@@ -25,6 +25,9 @@ from casebot.offline import enforce_offline
 from casebot.openai_compat import Endpoint
 from casebot.retrieval.gate import GateParams
 from casebot.retrieval.hybrid import SearchParams
+from casebot.retrieval.rerank import META as RERANK_META
+from casebot.retrieval.rerank import Reranker
+from casebot.retrieval.rerank import load as load_reranker
 from casebot.safety.assess import Assessor
 from casebot.safety.catalog import Catalog, load_catalog
 from casebot.safety.normalise import load_lexicon
@@ -187,6 +190,7 @@ def build_collaborators(
         index=index,
         generator=generator or build_generator(settings, http, ahttp),
         typer=build_typer(settings, embedder.name),
+        reranker=build_reranker(settings, embedder.name),
         condenser=build_condenser(settings, http),
         scope=load_scope_texts(settings.prompts_dir / SCOPE_FILE, catalog),
     )
@@ -197,3 +201,13 @@ def build_typer(settings: Settings, embedder: str) -> QuestionTyper | None:
     another embedder, every question is composed by the default strategy)."""
     typer = load_typer(settings.qtype_model_dir)
     return typer if typer.embedder == embedder else None
+
+
+def build_reranker(settings: Settings, embedder: str) -> Reranker | None:
+    """The committed reranker, when it was trained on this embedder's similarities (with
+    another embedder, or before the first `casebot rerank train`, the fused order stands;
+    `casebot check` reports a missing one)."""
+    if not (settings.rerank_model_dir / RERANK_META).exists():
+        return None
+    reranker = load_reranker(settings.rerank_model_dir)
+    return reranker if reranker.embedder == embedder else None

@@ -21,6 +21,7 @@ from casebot.embeddings import Embedder
 from casebot.index.version import LoadedIndex
 from casebot.retrieval.gate import GateParams
 from casebot.retrieval.hybrid import SearchParams
+from casebot.retrieval.rerank import Reranker
 from casebot.safety.assess import SafetyAssessor
 from casebot.safety.catalog import Catalog
 from casebot.safety.responses import SafetyTexts
@@ -51,6 +52,7 @@ class Collaborators:
     index: LoadedIndex | None
     generator: Generator | None = None
     typer: QuestionTyper | None = None  # what a question asks for (the composer's strategy)
+    reranker: Reranker | None = None  # which fused candidates hold evidence (retrieval order)
     condenser: Condenser | None = None  # a configured model's rewrite of follow-ups
     scope: ScopeTexts | None = None  # what is out of scope however close, and what to say
     # Whether a text is addressed to casebot (the safety rules' injection tier): such a

@@ -306,7 +306,14 @@ def retrieve(
     condensed = _condensed(message, history, safety, deps) if condense else None
     if condensed is not None:
         query = searchable(condensed, deps.index.speller)
-        return search(query, deps.index, deps.embedder, deps.params.search, steering=steering)
+        return search(
+            query,
+            deps.index,
+            deps.embedder,
+            deps.params.search,
+            steering=steering,
+            reranker=deps.reranker,
+        )
     if embedded is None or embedded.query is None:
         return search(
             retrieval_query(message, history, deps.index.speller),
@@ -314,6 +321,7 @@ def retrieve(
             deps.embedder,
             deps.params.search,
             steering=steering,
+            reranker=deps.reranker,
         )
     return search(
         embedded.query,
@@ -323,6 +331,7 @@ def retrieve(
         query_vector=embedded.query_vector,
         steering=steering,
         readings=embedded.readings,
+        reranker=deps.reranker,
     )
 
 
