@@ -576,24 +576,26 @@ class EmbeddingCache:
         return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1))
 
 
-def _on_one_blas_thread(fn: Callable[P, T]) -> Callable[P, T]:
-    """Runs `fn` with numpy's BLAS on one thread: the order of a product's sums depends on
-    how many threads share it, and a threshold that sits just above one dev message's score
-    flips with the last digit, so a retrain reproduces the committed model only when both ran
-    on the same number of BLAS threads. One is what every serving and test process uses
-    (runtime.limit_threads)."""
+def _on_one_thread(fn: Callable[P, T]) -> Callable[P, T]:
+    """Runs `fn` with every native thread pool it may use on one thread: numpy's BLAS and
+    OpenMP (scikit-learn's loss and gradient sums are OpenMP loops). The order of a sum
+    depends on how many threads share it, and a threshold that sits just above one dev
+    message's score flips with the last digit, so a retrain reproduces the committed model
+    only when both ran with the same pools. With BLAS alone fixed, the whole test suite's
+    process (other tests had sized its pools first) refitted a model two harmful dev
+    requests away from the CLI's."""
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
         from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(limits=1, user_api="blas"):
+        with threadpool_limits(limits=1):
             return fn(*args, **kwargs)
 
     return run
 
 
-@_on_one_blas_thread
+@_on_one_thread
 def train(
     root: Path,
     rules: Rules,
