@@ -215,8 +215,8 @@ def test_fail_under_parses_and_rejects_with_a_reason() -> None:
 
 def test_gate_is_direction_aware_and_ignores_latency_regressions() -> None:
     values = {
-        "scope_accuracy": Value(0.90, 10),
-        "false_urgent_rate": Value(0.05, 10),
+        "scope_accuracy": Value(0.90, 200),
+        "false_urgent_rate": Value(0.05, 200),
         "latency_p95_ms": Value(900.0, 10),
         "reading_ease": Value(50.0, 10),
     }
@@ -239,6 +239,19 @@ def test_gate_is_direction_aware_and_ignores_latency_regressions() -> None:
     assert verdicts["reading_ease"].status == "FAIL regression"
     relaxed = evaluate(values, {}, {**load_floors(FLOORS), "scope_accuracy": 0.9}, None, 0.02)
     assert not next(v for v in relaxed if v.name == "scope_accuracy").failed
+
+
+def test_one_case_moving_a_share_over_few_cases_is_not_a_regression() -> None:
+    baseline = {"key_fact_coverage_support": 0.705, "key_fact_coverage": 0.80}
+    few = {"key_fact_coverage_support": Value(0.667, 13), "key_fact_coverage": Value(0.79, 349)}
+    verdicts = {v.name: v for v in evaluate(few, {}, {}, baseline, tolerance=0.02)}
+    # 0.038 is less than one of 13 cases (0.077): noise, not a change's effect.
+    assert not verdicts["key_fact_coverage_support"].regressed
+    # A fall of more than a case's worth still fails, and over many cases the tolerance rules.
+    worse = {"key_fact_coverage_support": Value(0.60, 13), "key_fact_coverage": Value(0.77, 349)}
+    verdicts = {v.name: v for v in evaluate(worse, {}, {}, baseline, tolerance=0.02)}
+    assert verdicts["key_fact_coverage_support"].regressed
+    assert verdicts["key_fact_coverage"].regressed
 
 
 def test_the_shipped_floors_gate_known_metrics_in_their_direction() -> None:
