@@ -45,7 +45,8 @@ class Asked:
 
 @dataclass
 class Examples:
-    """One row per candidate; `questions` slices the rows by question."""
+    """Per dev question: its candidates' feature rows, which evidence entries each
+    candidate holds, how many entries it asked for, and its author."""
 
     rows: list[np.ndarray[Any, Any]] = dataclasses.field(default_factory=list)
     hits: list[list[frozenset[int]]] = dataclasses.field(default_factory=list)

@@ -34,7 +34,8 @@ class SearchParams:
     # 323), so the dense ranking is exact and the same however the index was built.
     dense_pool: int = 2000
     # Fused candidates a reranker reorders (after any pinned); past them the fused order
-    # stands. The evidence of a dev question was in the first 30 for 0.93 of them.
+    # stands. Among the first 30 fused candidates of the 347 dev questions with evidence,
+    # 0.98 had a relevant chunk and 0.88 of the evidence entries were held.
     rerank_depth: int = 30
 
 

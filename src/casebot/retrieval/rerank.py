@@ -7,8 +7,9 @@ rank middling loses to one all three rank middling. A logistic regression over a
 signals each candidate already has (its similarities, its BM25 score against the best one,
 its fused score and place, its length, its kind) reorders the candidates by how likely
 they hold evidence. Trained on the dev question authors' evidence (`casebot rerank
-train`), never on the sealed test; leave-one-author-out on dev, entry recall@5 rose from
-0.616 to 0.68 with every author gaining (docs/answers.md).
+train`), never on the sealed test; each dev author's evidence entries among the first 5
+candidates, with a model trained without that author, rose from 0.587 to 0.651
+(docs/answers.md).
 
 Weights are a few numbers in models/rerank/model.json; inference is one small matrix
 product on vectors the search already has.
