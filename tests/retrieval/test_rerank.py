@@ -40,9 +40,10 @@ def test_a_reranker_that_trusts_bm25_puts_the_best_word_match_first(
     index = open_index(tiny_index)
     plain = search(QUERY, index, fake_embedder, params(tiny_index))
     reranked = search(QUERY, index, fake_embedder, params(tiny_index), reranker=trusting("lexical"))
-    assert plain.candidates is not None and len(plain.candidates.ids) >= 2
-    best = max(plain.hits, key=lambda h: h.lexical)
-    assert reranked.hits[0].chunk.chunk_id == best.chunk.chunk_id
+    found = plain.candidates
+    assert found is not None and len(found.ids) >= 2
+    best = found.ids[int(np.argmax(found.lexical))]  # among all candidates, not only the hits
+    assert reranked.hits[0].chunk.chunk_id == best
     assert all(0.0 < h.score < 1.0 for h in reranked.hits)
     # Without a reranker, the fused order stands and the candidates are that order.
     assert [h.chunk.chunk_id for h in plain.hits] == list(plain.candidates.ids[:4])
